@@ -1,0 +1,225 @@
+"""Render a layout as a locked 绩效自评表 workbook with xlsxwriter.
+
+What the unit sees: the printed standard form; white-yellow cells to fill, grey cells locked;
+scores, 总分 and 等次 updating as they type; a 校验 column telling them what to fix; a
+填报说明 sheet. What the office gets back: defined names for every field and a very hidden,
+signed ``_meta`` sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..formulas import FormulaError
+from ..layout import COL_WIDTHS, NCOLS, SHEET, Cell, Layout
+from ..meta import META_SHEET, MetaRecord
+from .guide import GUIDE_SHEET, guide_lines
+from .protect import lock_structure
+
+FONT = "宋体"  # SimSun: present on every Chinese Windows / WPS install
+INPUT_FILL = "#FFF2CC"
+LOCKED_FILL = "#EDEDED"
+HEAD_FILL = "#D9E1F2"
+FORMULA_FILL = "#E2EFDA"
+NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.00%", "score": "0.00", "weight": "General"}
+
+PROTECT_OPTIONS = {"format_rows": True, "select_locked_cells": True,
+                   "select_unlocked_cells": True}
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, kind: str, vtype: str = "text") -> Any:
+        key = (kind, vtype)
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format(self._props(kind, vtype))
+        return self.cache[key]
+
+    @staticmethod
+    def _props(kind: str, vtype: str) -> dict[str, Any]:
+        p: dict[str, Any] = {"font_name": FONT, "font_size": 10, "border": 1, "text_wrap": True,
+                             "valign": "vcenter", "align": "center", "locked": True}
+        if kind == "title":
+            p.update(font_size=16, bold=True, border=0)
+        elif kind == "caption":
+            p.update(border=0, align="right")
+        elif kind == "head":
+            p.update(bold=True, bg_color=HEAD_FILL)
+        elif kind == "label":
+            p.update(bg_color=LOCKED_FILL)
+        elif kind == "input":
+            p.update(locked=False, bg_color=INPUT_FILL)
+        elif kind == "prefill":
+            p.update(bg_color=LOCKED_FILL)
+        elif kind == "formula":
+            p.update(hidden=True, bg_color=FORMULA_FILL, bold=True)
+        elif kind == "check":
+            p.update(hidden=True, font_color="#C00000", bg_color=LOCKED_FILL, align="left")
+        elif kind == "guide":
+            p.update(border=0, align="left", valign="top")
+        elif kind == "guide_head":
+            p.update(border=0, align="left", bold=True, font_size=12)
+        if vtype in NUMBER_FORMATS:
+            p["num_format"] = NUMBER_FORMATS[vtype]
+            if kind in ("input", "prefill", "formula"):
+                p["align"] = "right"
+        if vtype in ("longtext", "text") and kind in ("input", "prefill") and vtype == "longtext":
+            p["align"] = "left"
+        if vtype == "any" or vtype == "text" and kind == "input":
+            p["num_format"] = "@" if vtype == "text" else "General"
+        return p
+
+
+def render(layout: Layout, record: MetaRecord, password: str,
+           created: dt.datetime | None = None) -> bytes:
+    """The finished .xlsx bytes for one issued form."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                                   "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"title": layout.spec.title, "author": "xlkit",
+                       "comments": f"{layout.spec.id} v{layout.spec.version}",
+                       "created": created or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)})
+    fmt = _Formats(wb)
+    ws = wb.add_worksheet(SHEET)
+    _write_form(ws, layout, fmt, record.payload.get("issued", {}))
+    ws.protect(password, PROTECT_OPTIONS)
+    _write_guide(wb.add_worksheet(GUIDE_SHEET), layout, fmt, password)
+    _write_meta(wb.add_worksheet(META_SHEET), record, password)
+    for name, ref in layout.names().items():
+        wb.define_name(name, "=" + ref)
+    ws.activate()
+    wb.close()
+    return lock_structure(buf.getvalue(), password)
+
+
+def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) -> None:
+    for col, width in enumerate(COL_WIDTHS):
+        ws.set_column(col, col, width)
+    for row, height in layout.heights.items():
+        ws.set_row(row, height)
+    values = layout.evaluate(issued)
+    for cell in layout.cells:
+        _write_cell(ws, layout, cell, fmt, values)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, layout.title_rows - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.print_area(0, 0, layout.row, NCOLS - 1)
+    _conditional_formats(ws, layout, fmt)
+
+
+def _write_cell(ws, layout: Layout, cell: Cell, fmt: _Formats, values: Mapping[str, Any]):
+    f = fmt.get(cell.kind, cell.vtype)
+    r1, c1 = cell.last_row or cell.row, cell.last_col or cell.col
+    if cell.rule is not None:
+        cached = values.get(cell.field)
+        cached = "" if cached is None else cached
+        if cell.merged:
+            ws.merge_range(cell.row, cell.col, r1, c1, "", f)
+        ws.write_formula(cell.row, cell.col, layout.formula(cell), f, _cacheable(cached))
+        return
+    value = cell.value
+    if cell.merged:
+        ws.merge_range(cell.row, cell.col, r1, c1, "", f)
+    if value is None:
+        ws.write_blank(cell.row, cell.col, None, f)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(cell.row, cell.col, value, f)
+    else:
+        ws.write_string(cell.row, cell.col, str(value), f)
+    if cell.kind == "input":
+        ws.data_validation(cell.row, cell.col, r1, c1, _validation(cell, layout))
+
+
+def _cacheable(v: Any) -> Any:
+    if isinstance(v, FormulaError):
+        return str(v)
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    return v
+
+
+def _validation(cell: Cell, layout: Layout) -> dict[str, Any]:
+    """Data validation with a Chinese input prompt and error text for one input cell."""
+    v: dict[str, Any] = {"ignore_blank": True}
+    t = cell.vtype
+    if t == "money":
+        v.update(validate="decimal", criteria=">=", value=0, error_title="金额有误",
+                 error_message="请填写不小于 0 的数字（单位：" + layout.spec.money_unit + "），"
+                               "不要带单位或文字。")
+    elif t == "weight":
+        v.update(validate="decimal", criteria="between", minimum=0, maximum=100,
+                 error_title="分值有误", error_message="分值应为 0 至 100 之间的数字。")
+    elif t == "score":
+        maximum: Any = 100
+        if cell.max_ref:
+            maximum = "=" + layout.fields[cell.max_ref].address
+        v.update(validate="decimal", criteria="between", minimum=0, maximum=maximum,
+                 error_title="得分有误", error_message="得分应在 0 至本项分值之间。")
+    elif t in ("direction", "tier", "choice") and cell.choices:
+        v.update(validate="list", source=list(cell.choices), error_title="请从列表选择",
+                 error_message="请从下拉列表中选择：" + "、".join(cell.choices))
+    elif t == "date":
+        v.update(validate="any")
+    else:
+        v.update(validate="length", criteria="<=", value=2000, error_title="内容过长",
+                 error_message="单元格内容请控制在 2000 字以内。")
+    if cell.prompt:
+        v.update(input_title="填写说明"[:32], input_message=cell.prompt[:255])
+    return v
+
+
+def _conditional_formats(ws, layout: Layout, fmt: _Formats) -> None:
+    warn = ws_format(fmt, {"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    for cell in layout.cells:
+        if cell.kind == "check":
+            rng = _range(cell)
+            ws.conditional_format(rng, {"type": "formula", "criteria":
+                                        f"=LEN({xl_rowcol_to_cell(cell.row, cell.col)})>0",
+                                        "format": warn})
+    rate = layout.fields.get("exec.rate")
+    if rate is not None:
+        ws.conditional_format(_range(rate), {"type": "cell", "criteria": ">", "value": 1,
+                                             "format": warn})
+
+
+def ws_format(fmt: _Formats, props: dict[str, Any]) -> Any:
+    key = ("cf", tuple(sorted(props.items())))
+    if key not in fmt.cache:
+        fmt.cache[key] = fmt.wb.add_format(props)
+    return fmt.cache[key]
+
+
+def _range(cell: Cell) -> str:
+    a = xl_rowcol_to_cell(cell.row, cell.col)
+    b = xl_rowcol_to_cell(cell.last_row or cell.row, cell.last_col or cell.col)
+    return a if a == b else f"{a}:{b}"
+
+
+def _write_guide(ws, layout: Layout, fmt: _Formats, password: str) -> None:
+    ws.set_column(0, 0, 110)
+    for i, (kind, text) in enumerate(guide_lines(layout.spec)):
+        ws.write_string(i, 0, text, fmt.get("guide_head" if kind == "head" else "guide"))
+    ws.protect(password, PROTECT_OPTIONS)
+
+
+def _write_meta(ws, record: MetaRecord, password: str) -> None:
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 80)
+    for i, (k, v) in enumerate(record.rows()):
+        ws.write_string(i, 0, k)
+        ws.write_string(i, 1, v)
+    ws.protect(password)
+    ws.very_hidden()

@@ -1,0 +1,341 @@
+"""A small expression language that is both evaluated in Python and written as Excel formulas.
+
+The scoring rules (xlkit.scoring) are built from these nodes once. ``evaluate`` gives the
+number Python trusts; ``excel`` renders the same tree as an Excel 2010 / WPS formula. Because
+both come from one tree they cannot drift apart; the LibreOffice tests prove the engine agrees.
+
+Python evaluation follows Excel's rules where they matter to the rules: a blank cell is
+``None``, equal to ``""`` and to 0; ``IF`` is lazy; text never passes ``ISNUMBER``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+#: Functions a built workbook may use: all evaluate in Excel 2010, WPS and LibreOffice.
+ALLOWED_FUNCTIONS = frozenset({
+    "IF", "IFERROR", "AND", "OR", "NOT", "MIN", "MAX", "ROUND", "ABS", "SUM", "COUNT",
+    "COUNTA", "COUNTIF", "COUNTBLANK", "SUMPRODUCT", "ISNUMBER", "ISBLANK", "ISTEXT", "LEN",
+    "TRIM", "TEXT",
+})
+
+Value = float | str | bool | None
+
+
+class FormulaError(Exception):
+    """An Excel error value raised during Python evaluation (``#DIV/0!`` ...)."""
+
+
+def excel_round(x: float, digits: int = 2) -> float:
+    """ROUND as Excel does it: half away from zero on the shortest decimal of ``x``."""
+    q = Decimal(1).scaleb(-digits)
+    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    return float(d)
+
+
+class Expr:
+    """An expression node. Operators build new nodes: ``a / b``, ``a >= 1``."""
+
+    def excel(self, refs: Mapping[str, str]) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def evaluate(self, env: Mapping[str, Any]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def functions(self) -> set[str]:
+        return set()
+
+    # arithmetic / comparison sugar
+    def __add__(self, o): return Op("+", self, lit(o))
+    def __radd__(self, o): return Op("+", lit(o), self)
+    def __sub__(self, o): return Op("-", self, lit(o))
+    def __rsub__(self, o): return Op("-", lit(o), self)
+    def __mul__(self, o): return Op("*", self, lit(o))
+    def __rmul__(self, o): return Op("*", lit(o), self)
+    def __truediv__(self, o): return Op("/", self, lit(o))
+    def __rtruediv__(self, o): return Op("/", lit(o), self)
+    def __ge__(self, o): return Op(">=", self, lit(o))
+    def __gt__(self, o): return Op(">", self, lit(o))
+    def __le__(self, o): return Op("<=", self, lit(o))
+    def __lt__(self, o): return Op("<", self, lit(o))
+    def eq(self, o) -> Op: return Op("=", self, lit(o))
+    def ne(self, o) -> Op: return Op("<>", self, lit(o))
+    def cat(self, o) -> Op: return Op("&", self, lit(o))
+
+    __hash__ = object.__hash__
+
+
+def lit(v: Any) -> Expr:
+    return v if isinstance(v, Expr) else Lit(v)
+
+
+@dataclass(frozen=True, eq=False)
+class Lit(Expr):
+    value: float | str | bool
+
+    def excel(self, refs):
+        v = self.value
+        if isinstance(v, bool):
+            return "TRUE" if v else "FALSE"
+        if isinstance(v, str):
+            return '"' + v.replace('"', '""') + '"'
+        return _num(v)
+
+    def evaluate(self, env):
+        return self.value
+
+
+@dataclass(frozen=True, eq=False)
+class Ref(Expr):
+    """A named input; ``refs`` maps the name to a cell (``$E$7``) or range."""
+
+    name: str
+
+    def excel(self, refs):
+        try:
+            return refs[self.name]
+        except KeyError:
+            raise KeyError(f"formula needs a cell for {self.name!r}") from None
+
+    def evaluate(self, env):
+        return env.get(self.name)
+
+
+@dataclass(frozen=True, eq=False)
+class Refs(Expr):
+    """Several named inputs as one argument (``SUM(K10:K27)``); a range when contiguous."""
+
+    names: tuple[str, ...]
+
+    def excel(self, refs):
+        cells = [Ref(n).excel(refs) for n in self.names]
+        parsed = [_A1.match(c) for c in cells]
+        if len(cells) > 1 and all(parsed):
+            cols = {m.group(1) for m in parsed}
+            rows = [int(m.group(2)) for m in parsed]
+            if len(cols) == 1 and rows == list(range(rows[0], rows[0] + len(rows))):
+                return f"{cells[0]}:{cells[-1]}"
+        return ",".join(cells)
+
+    def evaluate(self, env):
+        return [env.get(n) for n in self.names]
+
+
+_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+@dataclass(frozen=True, eq=False)
+class Op(Expr):
+    op: str
+    a: Expr
+    b: Expr
+
+    def excel(self, refs):
+        return f"{_paren(self.a, refs)}{self.op}{_paren(self.b, refs)}"
+
+    def functions(self):
+        return self.a.functions() | self.b.functions()
+
+    def evaluate(self, env):
+        x, y = self.a.evaluate(env), self.b.evaluate(env)
+        if self.op == "&":
+            return _text(x) + _text(y)
+        if self.op in _COMPARE:
+            return _COMPARE[self.op](*_comparable(x, y))
+        x, y = _number(x), _number(y)
+        if self.op == "+":
+            return x + y
+        if self.op == "-":
+            return x - y
+        if self.op == "*":
+            return x * y
+        if y == 0:
+            raise FormulaError("#DIV/0!")
+        return x / y
+
+
+@dataclass(frozen=True, eq=False)
+class Call(Expr):
+    fn: str
+    args: tuple[Expr, ...]
+
+    def excel(self, refs):
+        return f"{self.fn}({','.join(a.excel(refs) for a in self.args)})"
+
+    def functions(self):
+        out = {self.fn}
+        for a in self.args:
+            out |= a.functions()
+        return out
+
+    def evaluate(self, env):
+        if self.fn == "IF":
+            cond = _truth(self.args[0].evaluate(env))
+            branch = self.args[1] if cond else (self.args[2] if len(self.args) > 2 else Lit(False))
+            return branch.evaluate(env)
+        if self.fn == "IFERROR":
+            try:
+                return self.args[0].evaluate(env)
+            except FormulaError:
+                return self.args[1].evaluate(env)
+        return _FUNCS[self.fn]([a.evaluate(env) for a in self.args])
+
+
+def call(fn: str, *args: Any) -> Call:
+    if fn not in ALLOWED_FUNCTIONS:
+        raise ValueError(f"{fn} is not allowed in built workbooks")
+    return Call(fn, tuple(lit(a) for a in args))
+
+
+def IF(c, a, b="") -> Call: return call("IF", c, a, b)  # noqa: E302,N802
+def AND(*a) -> Call: return call("AND", *a)  # noqa: E302,N802
+def OR(*a) -> Call: return call("OR", *a)  # noqa: E302,N802
+def MIN(*a) -> Call: return call("MIN", *a)  # noqa: E302,N802
+def MAX(*a) -> Call: return call("MAX", *a)  # noqa: E302,N802
+def ROUND(x, n=2) -> Call: return call("ROUND", x, n)  # noqa: E302,N802
+def ABS(x) -> Call: return call("ABS", x)  # noqa: E302,N802
+def SUM(*a) -> Call: return call("SUM", *a)  # noqa: E302,N802
+def COUNT(*a) -> Call: return call("COUNT", *a)  # noqa: E302,N802
+def ISNUMBER(x) -> Call: return call("ISNUMBER", x)  # noqa: E302,N802
+
+
+# --------------------------------------------------------------------- Excel semantics
+
+
+def _num(v: float) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int):
+        return str(v)
+    text = repr(v)
+    # Excel and WPS read plain decimals everywhere; keep exponents out of formulas.
+    return f"{v:.17f}".rstrip("0") if "e" in text else text
+
+
+def _paren(e: Expr, refs) -> str:
+    s = e.excel(refs)
+    if isinstance(e, Op) or (isinstance(e, Lit) and isinstance(e.value, (int, float))
+                             and not isinstance(e.value, bool) and e.value < 0):
+        return f"({s})"
+    return s
+
+
+def _flatten(values: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            out.extend(_flatten(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _number(v: Any) -> float:
+    if v is None:
+        return 0.0
+    if v == "":
+        raise FormulaError("#VALUE!")
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if _is_number(v):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            raise FormulaError("#VALUE!") from None
+    raise FormulaError("#VALUE!")
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if _is_number(v):
+        return _num(float(v))
+    return str(v)
+
+
+def _truth(v: Any) -> bool:
+    if v is None:
+        return False
+    if isinstance(v, str):
+        if v.upper() in ("TRUE", "FALSE"):
+            return v.upper() == "TRUE"
+        raise FormulaError("#VALUE!")
+    return bool(v)
+
+
+def _rank(v: Any) -> int:
+    # Excel orders number < text < logical when types differ.
+    return 2 if isinstance(v, bool) else 1 if isinstance(v, str) else 0
+
+
+def _comparable(x: Any, y: Any) -> tuple[Any, Any]:
+    if x is None:
+        x = "" if isinstance(y, str) else False if isinstance(y, bool) else 0.0
+    if y is None:
+        y = "" if isinstance(x, str) else False if isinstance(x, bool) else 0.0
+    if _rank(x) != _rank(y):
+        return _rank(x), _rank(y)
+    if isinstance(x, str):
+        return x.lower(), y.lower()
+    return x, y
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+}
+
+
+def _numbers(args) -> list[float]:
+    return [float(v) for v in _flatten(args) if _is_number(v)]
+
+
+def _round(args):
+    return excel_round(_number(args[0]), int(_number(args[1])))
+
+
+_FUNCS: dict[str, Callable[[list[Any]], Any]] = {
+    "AND": lambda a: all(_truth(v) for v in _flatten(a) if v is not None),
+    "OR": lambda a: any(_truth(v) for v in _flatten(a) if v is not None),
+    "NOT": lambda a: not _truth(a[0]),
+    "MIN": lambda a: min(_numbers(a), default=0.0),
+    "MAX": lambda a: max(_numbers(a), default=0.0),
+    "ROUND": _round,
+    "ABS": lambda a: abs(_number(a[0])),
+    "SUM": lambda a: float(sum(_numbers(a))),
+    "COUNT": lambda a: float(len(_numbers(a))),
+    "ISNUMBER": lambda a: _is_number(a[0]),
+}
+
+
+# ------------------------------------------------------------------- formula scanning
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_FUNC_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+
+
+def functions_in(formula: str) -> set[str]:
+    """Names of the functions a formula calls (string literals ignored)."""
+    bare = _STRING.sub('""', formula)
+    return {m.group(1).upper() for m in _FUNC_CALL.finditer(bare)}
+
+
+def disallowed_in(formula: str) -> set[str]:
+    """Functions (or ``_xlfn.`` prefixes) a formula uses that Excel 2010 / WPS would not."""
+    bad = {f for f in functions_in(formula) if f not in ALLOWED_FUNCTIONS}
+    if "_XLFN." in formula.upper() or "_XLWS." in formula.upper():
+        bad.add("_xlfn.")
+    return bad

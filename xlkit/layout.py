@@ -1,0 +1,589 @@
+"""Where everything goes: a spec plus one issue's pre-filled values → positioned cells.
+
+The layout is the contract between the builder (which writes it), the ``_meta`` sheet (which
+records it) and the reader (which reads fields back by name). Every cell a reader needs has
+a field name; formula cells carry the scoring rule they compute.
+
+Field names:
+  header.<key>                      header values (项目名称 ...)
+  funds.<row>.<column>              money block
+  exec.weight / exec.rate / exec.score
+  tasks.<i>.<j> / goals.expected / goals.actual / narr.<key>
+  ind.<i>.<col>                     三级指标 row i: name direction target unit actual weight
+                                    tier qscore score reason progress check
+  grp.<g>.weight / grp.<g>.score / grp.<g>.check
+  card.<i>.score / card.<g>.subtotal
+  total / grade / check.funds / signoff.<i>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from . import scoring
+from .formulas import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, Ref, Refs
+from .spec import DIRECTIONS, TIERS, Spec
+
+SHEET = "自评表"
+NCOLS = 13  # A..M, the printed form's grid
+COL_WIDTHS = (10, 12, 24, 7, 12, 8, 12, 7, 9, 8, 8, 26, 20)
+
+
+@dataclass
+class Cell:
+    row: int
+    col: int
+    kind: str  # title caption label head input prefill formula check
+    value: Any = None
+    field: str | None = None
+    last_row: int | None = None
+    last_col: int | None = None
+    vtype: str = "text"  # money weight score percent direction tier choice longtext any
+    rule: Expr | None = None
+    choices: tuple[str, ...] = ()
+    max_ref: str | None = None  # field holding the upper bound of a score input
+    prompt: str = ""
+
+    @property
+    def merged(self) -> bool:
+        return (self.last_row or self.row) != self.row or (self.last_col or self.col) != self.col
+
+    @property
+    def address(self) -> str:
+        return xl_rowcol_to_cell(self.row, self.col, row_abs=True, col_abs=True)
+
+
+@dataclass
+class IndicatorRow:
+    index: int
+    group: int
+    level1: str
+    level2: str
+    row: int
+    prefilled: bool = False
+
+
+@dataclass
+class Layout:
+    spec: Spec
+    cells: list[Cell] = field(default_factory=list)
+    fields: dict[str, Cell] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+    indicator_rows: list[IndicatorRow] = field(default_factory=list)
+    title_rows: int = 2
+    row: int = 0
+
+    def add(self, cell: Cell) -> Cell:
+        self.cells.append(cell)
+        if cell.field:
+            if cell.field in self.fields:
+                raise ValueError(f"duplicate field {cell.field}")
+            self.fields[cell.field] = cell
+        return cell
+
+    def refs(self) -> dict[str, str]:
+        return {f: c.address for f, c in self.fields.items()}
+
+    def names(self) -> dict[str, str]:
+        """Defined names: ``xk_funds_total_full_year`` → ``'自评表'!$F$7``."""
+        return {defined_name(f): f"'{SHEET}'!{c.address}" for f, c in self.fields.items()}
+
+    def formula(self, cell: Cell) -> str:
+        assert cell.rule is not None
+        return "=" + cell.rule.excel(self.refs())
+
+    def inputs(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind == "input"]
+
+    def evaluate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Every formula field's value given the input/prefill values (blank → None)."""
+        return _Env(self, values).all()
+
+
+def defined_name(field_name: str) -> str:
+    return "xk_" + field_name.replace(".", "_")
+
+
+class _Env(dict):
+    def __init__(self, layout: Layout, values: Mapping[str, Any]):
+        super().__init__()
+        self.layout = layout
+        self.values = values
+
+    def get(self, name, default=None):
+        if name in self:
+            return self[name]
+        cell = self.layout.fields.get(name)
+        if cell is not None and cell.rule is not None:
+            self[name] = cell.rule.evaluate(self)
+            return self[name]
+        if name in self.values:
+            return self.values[name]
+        if cell is not None and cell.kind == "prefill":
+            return cell.value
+        return default
+
+    def all(self) -> dict[str, Any]:
+        for name, cell in self.layout.fields.items():
+            if cell.rule is not None:
+                self.get(name)
+        return dict(self)
+
+
+# ----------------------------------------------------------------------------- builder
+
+
+def spans(weights: Sequence[int], first: int = 0, last: int = NCOLS - 1) -> list[tuple[int, int]]:
+    """Split columns first..last into consecutive spans proportional to ``weights``."""
+    width = last - first + 1
+    total = sum(weights)
+    out, col, acc = [], first, 0
+    for i, w in enumerate(weights):
+        acc += w
+        end = last if i == len(weights) - 1 else first + round(width * acc / total) - 1
+        end = max(end, col)
+        out.append((col, end))
+        col = end + 1
+    return out
+
+
+def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
+                 targets: Sequence[Mapping[str, Any]] | None = None) -> Layout:
+    """Lay out ``spec`` for one issued form.
+
+    ``issue`` holds the distribution-list values (year, unit_code, unit_name, department,
+    project_code, project_name, funds: {(row, col): amount}); ``targets`` the approved
+    indicator rows (level1, level2, name, direction, target, unit, weight).
+    """
+    issue = issue or {}
+    lay = Layout(spec)
+    _title(lay, issue)
+    _header(lay, issue)
+    if spec.tasks:
+        _tasks(lay)
+    _funds(lay, issue)
+    if spec.goals:
+        _goals(lay)
+    for n in spec.narratives:
+        _wide_input(lay, n.label, f"narr.{n.key}", height=48)
+    if spec.indicators:
+        _indicators(lay, targets)
+    if spec.scorecard:
+        _scorecard(lay)
+    _total(lay)
+    _signoff(lay)
+    return lay
+
+
+def _label(lay: Layout, row: int, c0: int, c1: int, text: str, r1: int | None = None,
+           kind: str = "label") -> Cell:
+    return lay.add(Cell(row, c0, kind, text, last_row=r1 if r1 is not None else row,
+                        last_col=c1))
+
+
+def _value(lay: Layout, row: int, c0: int, c1: int, field_name: str, value: Any = None,
+           vtype: str = "text", prompt: str = "", **kw) -> Cell:
+    kind = "prefill" if value is not None else "input"
+    return lay.add(Cell(row, c0, kind, value, field_name, row, c1, vtype, prompt=prompt, **kw))
+
+
+def _title(lay: Layout, issue) -> None:
+    year = issue.get("year")
+    title = f"{year}年度{lay.spec.title}" if year else lay.spec.title
+    _label(lay, 0, 0, NCOLS - 1, title, kind="title")
+    lay.heights[0] = 30
+    _label(lay, 1, 0, NCOLS - 1, f"金额单位：{lay.spec.money_unit}", kind="caption")
+    lay.row = 2
+
+
+def _header(lay: Layout, issue) -> None:
+    pending: list = []
+    for f in lay.spec.header:
+        value = issue.get(f.source) if f.source else None
+        value = None if value in (None, "") else str(value)
+        if f.wide:
+            _flush_pairs(lay, pending)
+            pending = []
+            r = lay.row
+            _label(lay, r, 0, 1, f.label)
+            _value(lay, r, 2, NCOLS - 1, f"header.{f.key}", value, "choice" if f.choices else
+                   "text", prompt=f"请填写{f.label}", choices=f.choices)
+            lay.row += 1
+        else:
+            pending.append((f, value))
+            if len(pending) == 2:
+                _flush_pairs(lay, pending)
+                pending = []
+    _flush_pairs(lay, pending)
+
+
+def _flush_pairs(lay: Layout, pairs) -> None:
+    if not pairs:
+        return
+    r = lay.row
+    segs = spans([2, 5, 2, 4]) if len(pairs) == 2 else [(0, 1), (2, NCOLS - 1)]
+    for i, (f, value) in enumerate(pairs):
+        (l0, l1), (v0, v1) = segs[2 * i], segs[2 * i + 1]
+        _label(lay, r, l0, l1, f.label)
+        _value(lay, r, v0, v1, f"header.{f.key}", value, "choice" if f.choices else "text",
+               prompt=f"请填写{f.label}", choices=f.choices)
+    lay.row += 1
+
+
+def _tasks(lay: Layout) -> None:
+    t = lay.spec.tasks
+    assert t is not None
+    r0 = lay.row
+    _label(lay, r0, 0, 1, t.title, r1=r0 + t.rows)
+    segs = spans([3] * len(t.columns), 2)
+    for (c0, c1), name in zip(segs, t.columns, strict=True):
+        _label(lay, r0, c0, c1, name, kind="head")
+    for i in range(t.rows):
+        r = r0 + 1 + i
+        for j, (c0, c1) in enumerate(segs):
+            _value(lay, r, c0, c1, f"tasks.{i}.{j}", vtype="longtext",
+                   prompt=f"请填写{t.columns[j]}")
+        lay.heights[r] = 30
+    lay.row = r0 + t.rows + 1
+
+
+def _funds(lay: Layout, issue) -> None:
+    f = lay.spec.funds
+    ex = f.execution
+    r0 = lay.row
+    heads = [c.label for c in f.columns] + (["分值", "执行率", "得分"] if ex else [])
+    segs = spans([2] * len(f.columns) + ([1, 1, 2] if ex else []), 3)
+    _label(lay, r0, 0, 2, f.title, kind="head")
+    for (c0, c1), name in zip(segs, heads, strict=True):
+        _label(lay, r0, c0, c1, name, kind="head")
+    prefill = issue.get("funds") or {}
+    for i, row in enumerate(f.rows):
+        r = r0 + 1 + i
+        _label(lay, r, 0, 2, row.label)
+        for j, col in enumerate(f.columns):
+            c0, c1 = segs[j]
+            amount = prefill.get((row.key, col.key)) if col.source else None
+            _value(lay, r, c0, c1, f"funds.{row.key}.{col.key}", amount, "money",
+                   prompt=f"{row.label}·{col.label}（{lay.spec.money_unit}），填数字，不小于 0")
+    if ex:
+        r = r0 + 1 + [row.key for row in f.rows].index(ex.row)
+        (w0, w1), (p0, p1), (s0, s1) = segs[len(f.columns):]
+        for k, row in enumerate(f.rows):  # the score columns hold values on one row only
+            if row.key != ex.row:
+                for c0, c1 in ((w0, w1), (p0, p1), (s0, s1)):
+                    _label(lay, r0 + 1 + k, c0, c1, "")
+        lay.add(Cell(r, w0, "prefill", ex.weight, "exec.weight", r, w1, "weight"))
+        budget, executed = Ref(f"funds.{ex.row}.full_year"), Ref(f"funds.{ex.row}.executed")
+        lay.add(Cell(r, p0, "formula", None, "exec.rate", r, p1, "percent",
+                     rule=scoring.execution_rate_rule(budget, executed)))
+        lay.add(Cell(r, s0, "formula", None, "exec.score", r, s1, "score",
+                     rule=scoring.execution_score_rule(Ref("exec.weight"), Ref("exec.rate"))))
+    lay.row = r0 + 1 + len(f.rows)
+    _funds_check(lay)
+
+
+def _funds_check(lay: Layout) -> None:
+    f = lay.spec.funds
+    checks: list[tuple[Expr, str]] = []
+    for row in f.rows:
+        if not row.parts:
+            continue
+        for col in f.columns:
+            total = Ref(f"funds.{row.key}.{col.key}")
+            parts = [Ref(f"funds.{p}.{col.key}") for p in row.parts]
+            filled = OR(*[ISNUMBER(p) for p in parts])
+            diff = total - sum_of(parts)
+            bad = AND(filled, OR(diff > 0.005, diff < -0.005))
+            checks.append((bad, f"{row.label}与各资金来源合计不一致（{col.label}）"))
+    cols = {c.key for c in f.columns}
+    for row in f.rows:
+        if {"full_year", "executed"} <= cols:
+            b, e = Ref(f"funds.{row.key}.full_year"), Ref(f"funds.{row.key}.executed")
+            checks.append((AND(ISNUMBER(b), ISNUMBER(e), e > b + 0.005),
+                           f"{row.label}：全年执行数大于全年预算数，请核对"))
+    if not checks:
+        return
+    r = lay.row
+    _label(lay, r, 0, 2, "资金校验")
+    lay.add(Cell(r, 3, "check", None, "check.funds", r, NCOLS - 1,
+                 rule=scoring.checks_rule(checks)))
+    lay.row += 1
+
+
+def sum_of(parts: Sequence[Expr]) -> Expr:
+    return SUM(*parts)
+
+
+def _goals(lay: Layout) -> None:
+    g = lay.spec.goals
+    assert g is not None
+    r = lay.row
+    _label(lay, r, 0, 1, g.title, r1=r + 1)
+    _label(lay, r, 2, 6, g.columns[0], kind="head")
+    _label(lay, r, 7, NCOLS - 1, g.columns[1], kind="head")
+    _value(lay, r + 1, 2, 6, "goals.expected", vtype="longtext", prompt=f"请填写{g.columns[0]}")
+    _value(lay, r + 1, 7, NCOLS - 1, "goals.actual", vtype="longtext",
+           prompt=f"请填写{g.columns[1]}")
+    lay.heights[r + 1] = 60
+    lay.row = r + 2
+
+
+def _wide_input(lay: Layout, label: str, field_name: str, height: float = 30) -> None:
+    r = lay.row
+    _label(lay, r, 0, 1, label)
+    _value(lay, r, 2, NCOLS - 1, field_name, vtype="longtext", prompt=f"请填写{label}")
+    lay.heights[r] = height
+    lay.row += 1
+
+
+# --- indicators ----------------------------------------------------------------------
+
+SCORED_COLUMNS = (  # (field, header, first col, last col)
+    ("name", "三级指标", 2, 2), ("direction", "指标方向", 3, 3), ("target", "年度指标值", 4, 4),
+    ("unit", "计量单位", 5, 5), ("actual", "实际完成值", 6, 6), ("weight", "分值", 7, 7),
+    ("tier", "定性档次", 8, 8), ("qscore", "定性得分", 9, 9), ("score", "得分", 10, 10),
+    ("reason", "偏差原因分析及改进措施", 11, 11), ("check", "校验", 12, 12),
+)
+PLAIN_COLUMNS = (
+    ("name", "三级指标", 2, 2), ("direction", "指标方向", 3, 3), ("target", "目标值", 4, 4),
+    ("unit", "计量单位", 5, 5), ("actual", "实际完成值", 6, 6), ("progress", "完成进度", 7, 8),
+    ("reason", "偏差原因及说明", 9, 12),
+)
+
+
+def _plan_rows(spec: Spec, targets) -> list[tuple[int, str, str, Mapping | None]]:
+    """(group index, level1, level2, approved target or None) for every indicator row."""
+    ind = spec.indicators
+    assert ind is not None
+    out = []
+    for gi, g in enumerate(ind.groups):
+        if targets:
+            mine = [t for t in targets if t.get("level1") == g.name]
+            subs = list(g.subgroups) + [t["level2"] for t in mine
+                                        if t.get("level2") not in g.subgroups]
+            for sub in dict.fromkeys(subs):
+                out += [(gi, g.name, sub, t) for t in mine if t.get("level2") == sub]
+        else:
+            for sub in g.subgroups:
+                out += [(gi, g.name, sub, None)] * ind.rows_per_subgroup
+    return out
+
+
+def _indicators(lay: Layout, targets) -> None:
+    ind = lay.spec.indicators
+    assert ind is not None
+    scored = ind.scored
+    columns = SCORED_COLUMNS if scored else PLAIN_COLUMNS
+    r = lay.row
+    _label(lay, r, 0, NCOLS - 1, ind.title, kind="head")
+    r += 1
+    _label(lay, r, 0, 0, "一级指标", kind="head")
+    _label(lay, r, 1, 1, "二级指标", kind="head")
+    for _, head, c0, c1 in columns:
+        _label(lay, r, c0, c1, head, kind="head")
+    r += 1
+    plan = _plan_rows(lay.spec, targets)
+    i = 0
+    for gi, g in enumerate(ind.groups):
+        rows = [p for p in plan if p[0] == gi]
+        if not rows:
+            continue
+        g_first = r
+        g_label = f"{g.name}（{g.weight:g}分）" if scored and g.weight is not None else g.name
+        sub_start = r
+        for k, (_, level1, level2, target) in enumerate(rows):
+            _indicator_row(lay, r, i, gi, level1, level2, target, scored)
+            last_of_sub = k == len(rows) - 1 or rows[k + 1][2] != level2
+            if last_of_sub:
+                _label(lay, sub_start, 1, 1, level2, r1=r)
+                sub_start = r + 1
+            i += 1
+            r += 1
+        if scored:
+            _group_total(lay, r, gi, g.weight or 0.0, range(i - len(rows), i))
+            r += 1
+        _label(lay, g_first, 0, 0, g_label, r1=r - 1)
+    lay.row = r
+
+
+def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: str,
+                   target: Mapping | None, scored: bool) -> None:
+    lay.indicator_rows.append(IndicatorRow(i, gi, level1, level2, r, target is not None))
+    p = f"ind.{i}."
+    t = target or {}
+    cols = {k: (c0, c1) for k, _, c0, c1 in (SCORED_COLUMNS if scored else PLAIN_COLUMNS)}
+
+    def put(key, vtype, prompt="", value=None, **kw):
+        c0, c1 = cols[key]
+        _value(lay, r, c0, c1, p + key, value, vtype, prompt, **kw)
+
+    put("name", "text", "请填写三级指标名称", t.get("name"))
+    put("direction", "direction", "≥ 越大越好；≤ 越小越好；= 等于目标；定性 按档次打分",
+        t.get("direction"), choices=DIRECTIONS)
+    put("target", "any", "定量指标填数字（百分比填 95 而不是 95%），定性指标填文字",
+        t.get("target"))
+    put("unit", "text", "如：%、人、万元、天", t.get("unit"))
+    put("actual", "any", "定量指标填数字，单位与年度指标值相同；定性指标填文字")
+    if not scored:
+        put("progress", "text", "如：已完成、100%")
+        put("reason", "longtext", "未完成的说明原因")
+        lay.heights[r] = 30
+        return
+    put("weight", "weight", "本指标分值", t.get("weight"))
+    put("tier", "tier", "定性指标选择档次：达成 / 部分达成 / 未达成",
+        choices=tuple(n for n, *_ in TIERS))
+    put("qscore", "score", "定性指标在 0 至分值之间打分，且须在所选档次区间内",
+        max_ref=p + "weight")
+    put("reason", "longtext", "得分低于分值时必须填写偏差原因及改进措施")
+    ref = {k: Ref(p + k) for k in ("direction", "target", "actual", "weight", "tier", "qscore",
+                                   "score", "reason", "unit")}
+    reverse_rule = lay.spec.indicators.reverse_rule if lay.spec.indicators else "ratio"
+    rule = scoring.indicator_score_rule(ref["direction"], ref["target"], ref["actual"],
+                                        ref["weight"], ref["qscore"], reverse_rule)
+    c0, c1 = cols["score"]
+    lay.add(Cell(r, c0, "formula", None, p + "score", r, c1, "score", rule=rule))
+    c0, c1 = cols["check"]
+    lay.add(Cell(r, c0, "check", None, p + "check", r, c1, rule=_indicator_checks(ref)))
+    lay.heights[r] = 30
+
+
+def _indicator_checks(ref: Mapping[str, Ref]) -> Expr:
+    d, t, a, w = ref["direction"], ref["target"], ref["actual"], ref["weight"]
+    tier, q, score, reason = ref["tier"], ref["qscore"], ref["score"], ref["reason"]
+    started = OR(ISNUMBER(q), a.ne(""))
+    quantitative = OR(d.eq("≥"), d.eq("≤"), d.eq("="))
+    checks: list[tuple[Expr, str]] = [
+        (AND(started, d.eq("")), "请选择指标方向"),
+        (AND(started, ISNUMBER(w).eq(False)), "请填写分值"),
+        (AND(quantitative, a.ne(""), ISNUMBER(a).eq(False)), "定量指标的实际完成值应填数字"),
+        (AND(quantitative, t.ne(""), ISNUMBER(t).eq(False)), "定量指标的年度指标值应填数字"),
+        (AND(ref["unit"].eq("%"), ISNUMBER(t), ISNUMBER(a), t >= 2, a > 0, a <= 1),
+         "疑似把百分比填成了小数，请按百分数数值填写（如 95）"),
+        (AND(d.eq("定性"), ISNUMBER(q), tier.eq("")), "请选择定性档次"),
+        (AND(d.eq("定性"), ISNUMBER(q), ISNUMBER(w), OR(q > w, q < 0)), "得分超出 0 至分值的范围"),
+        (AND(d.eq("定性"), ISNUMBER(q), ISNUMBER(w), tier.ne(""),
+             scoring.tier_ok_rule(tier, q, w).eq(False)), "得分不在所选档次的区间内"),
+        (AND(ISNUMBER(score), ISNUMBER(w), score < w, reason.eq("")), "请填写偏差原因"),
+    ]
+    return scoring.checks_rule(checks)
+
+
+def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> None:
+    cols = {k: (c0, c1) for k, _, c0, c1 in SCORED_COLUMNS}
+    _label(lay, r, 2, 6, "小计")
+    weights = Refs(tuple(f"ind.{i}.weight" for i in rows))
+    scores = Refs(tuple(f"ind.{i}.score" for i in rows))
+    lay.add(Cell(r, cols["weight"][0], "formula", None, f"grp.{gi}.weight", r,
+                 cols["weight"][1], "weight", rule=ROUND(SUM(weights), 2)))
+    lay.add(Cell(r, cols["score"][0], "formula", None, f"grp.{gi}.score", r, cols["score"][1],
+                 "score", rule=scoring.total_rule([scores])))
+    wsum = Ref(f"grp.{gi}.weight")
+    rule = scoring.checks_rule([
+        (AND(wsum > 0, ABS(wsum - weight) > 0.005), f"本组分值合计应为 {weight:g}"),
+    ])
+    lay.add(Cell(r, cols["check"][0], "check", None, f"grp.{gi}.check", r, cols["check"][1],
+                 rule=rule))
+
+
+# --- scorecard (common-2011) ----------------------------------------------------------
+
+
+def _scorecard(lay: Layout) -> None:
+    sc = lay.spec.scorecard
+    assert sc is not None
+    r = lay.row
+    _label(lay, r, 0, NCOLS - 1, sc.title, kind="head")
+    r += 1
+    for (c0, c1), head in zip([(0, 0), (1, 1), (2, 6), (7, 7), (8, 8), (9, 12)],
+                              ["一级指标", "二级指标", "三级指标", "分值", "评价得分", "计算方式"],
+                              strict=True):
+        _label(lay, r, c0, c1, head, kind="head")
+    r += 1
+    i = 0
+    for gi, g in enumerate(sc.groups):
+        g_row = r
+        _label(lay, r, 0, 0, f"{g.name}：", kind="label")
+        _label(lay, r, 1, 6, "")
+        lay.add(Cell(r, 7, "prefill", g.weight, f"card.g{gi}.weight", vtype="weight"))
+        first = i
+        r += 1
+        sub_start = r
+        for k, item in enumerate(g.items):
+            p = f"card.{i}."
+            _label(lay, r, 2, 6, item.name)
+            lay.add(Cell(r, 7, "prefill", item.weight, p + "weight", vtype="weight"))
+            if item.rate:
+                num = Ref(f"funds.{item.rate.numerator[0]}.{item.rate.numerator[1]}")
+                den = Ref(f"funds.{item.rate.denominator[0]}.{item.rate.denominator[1]}")
+                lay.add(Cell(r, 8, "formula", None, p + "score", vtype="score",
+                             rule=scoring.rate_score_rule(Ref(p + "weight"), num, den)))
+                f = lay.spec.funds
+                how = (f"{f.column(item.rate.numerator[1]).label}÷"
+                       f"{f.column(item.rate.denominator[1]).label}×分值")
+            else:
+                _value(lay, r, 8, 8, p + "score", None, "score",
+                       f"在 0 至 {item.weight:g} 之间打分", max_ref=p + "weight")
+                how = "自评打分"
+            _label(lay, r, 9, 12, how)
+            nxt = g.items[k + 1].level2 if k + 1 < len(g.items) else None
+            if nxt != item.level2:
+                _label(lay, sub_start, 1, 1, item.level2, r1=r)
+                sub_start = r + 1
+            i += 1
+            r += 1
+        scores = Refs(tuple(f"card.{j}.score" for j in range(first, i)))
+        lay.add(Cell(g_row, 8, "formula", None, f"card.g{gi}.subtotal", vtype="score",
+                     rule=scoring.total_rule([scores])))
+        _label(lay, g_row, 9, 12, "小计")
+    lay.row = r
+
+
+# --- total, grade, sign-off -----------------------------------------------------------
+
+
+def _score_parts(lay: Layout) -> list[Expr]:
+    parts: list[Expr] = []
+    if "exec.score" in lay.fields:
+        parts.append(Ref("exec.score"))
+    if lay.spec.indicators and lay.spec.indicators.scored and lay.indicator_rows:
+        parts.append(Refs(tuple(f"ind.{r.index}.score" for r in lay.indicator_rows)))
+    if lay.spec.scorecard:
+        n = sum(len(g.items) for g in lay.spec.scorecard.groups)
+        parts.append(Refs(tuple(f"card.{i}.score" for i in range(n))))
+    return parts
+
+
+def _total(lay: Layout) -> None:
+    r = lay.row
+    _label(lay, r, 0, 2, "总分", kind="head")
+    lay.add(Cell(r, 3, "formula", None, "total", r, 5, "score",
+                 rule=scoring.total_rule(_score_parts(lay))))
+    _label(lay, r, 6, 7, "等次", kind="head")
+    lay.add(Cell(r, 8, "formula", None, "grade", r, 9, "text",
+                 rule=scoring.grade_rule(Ref("total"), lay.spec.grades)))
+    bands = "；".join(f"{g.name} ≥ {g.min:g}" if g.min else f"{g.name} < {prev:g}"
+                      for g, prev in zip(lay.spec.grades,
+                                         [0.0] + [g.min for g in lay.spec.grades], strict=False))
+    _label(lay, r, 10, NCOLS - 1, bands)
+    lay.heights[r] = 24
+    lay.row = r + 1
+
+
+def _signoff(lay: Layout) -> None:
+    items = lay.spec.signoff
+    if not items:
+        return
+    r = lay.row + 1
+    segs = spans([2, 3] * len(items))
+    for k, label in enumerate(items):
+        (l0, l1), (v0, v1) = segs[2 * k], segs[2 * k + 1]
+        _label(lay, r, l0, l1, label)
+        vtype = "date" if "日期" in label else "text"
+        _value(lay, r, v0, v1, f"signoff.{k}", vtype=vtype,
+               prompt="如 2024-05-20" if vtype == "date" else f"请填写{label}")
+    lay.row = r + 1
+

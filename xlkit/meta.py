@@ -1,0 +1,107 @@
+"""The ``_meta`` record of an issued workbook and its HMAC-SHA256 signature.
+
+The payload names the template, year, unit and project, the issued (pre-filled) values and
+the field → cell map. It is signed with the office key, so a unit that strips protection and
+edits a budget figure, or copies ``_meta`` from another unit's workbook, is detected on return:
+the signature still verifies only for the payload, and the payload no longer matches the cells.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+META_SHEET = "_meta"
+CHUNK = 30000  # an xlsx cell holds at most 32,767 characters
+KEY_ENV = "XLKIT_KEY"
+
+
+class KeyFileError(ValueError):
+    """The office key could not be read."""
+
+
+def canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def key_id(key: bytes) -> str:
+    """A short public fingerprint of the key, so a reader can say which key signed a file."""
+    return hashlib.sha256(b"xlkit-key-id:" + key).hexdigest()[:12]
+
+
+def sign(payload: dict[str, Any], key: bytes) -> str:
+    return hmac.new(key, canonical(payload).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def verify(payload: dict[str, Any], signature: str, key: bytes) -> bool:
+    return hmac.compare_digest(sign(payload, key), signature or "")
+
+
+def load_key(key_file: str | Path | None = None) -> bytes | None:
+    """The office key from ``key_file`` or ``$XLKIT_KEY``; None when neither is given."""
+    if key_file:
+        path = Path(key_file)
+        try:
+            data = path.read_bytes().strip()
+        except OSError as exc:
+            raise KeyFileError(f"无法读取密钥文件 {path}: {exc.strerror}") from None
+        if len(data) < 16:
+            raise KeyFileError(f"密钥文件 {path} 太短（至少 16 个字符）")
+        return data
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        if len(env) < 16:
+            raise KeyFileError(f"环境变量 {KEY_ENV} 中的密钥太短（至少 16 个字符）")
+        return env.encode("utf-8")
+    return None
+
+
+@dataclass
+class MetaRecord:
+    payload: dict[str, Any]
+    signature: str  # "" when unsigned
+    key_id: str
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Key/value rows as written to the ``_meta`` sheet."""
+        p = self.payload
+        text = canonical(p)
+        rows = [
+            ("xlkit", "绩效自评表元数据（请勿修改）"),
+            ("template_id", p["template_id"]),
+            ("template_version", str(p["template_version"])),
+            ("year", str(p.get("year") or "")),
+            ("unit_code", p.get("unit_code") or ""),
+            ("project_code", p.get("project_code") or ""),
+            ("signed", "yes" if self.signature else "no"),
+            ("key_id", self.key_id),
+            ("signature", self.signature),
+            ("payload_chunks", str((len(text) + CHUNK - 1) // CHUNK)),
+        ]
+        rows += [(f"payload.{i}", text[i * CHUNK:(i + 1) * CHUNK])
+                 for i in range((len(text) + CHUNK - 1) // CHUNK)]
+        return rows
+
+
+def make_record(payload: dict[str, Any], key: bytes | None) -> MetaRecord:
+    if key is None:
+        return MetaRecord(payload, "", "")
+    return MetaRecord(payload, sign(payload, key), key_id(key))
+
+
+def parse_rows(rows: dict[str, str]) -> MetaRecord:
+    """Rebuild a record from the ``_meta`` key/value rows; ValueError when damaged."""
+    try:
+        n = int(rows.get("payload_chunks", "0"))
+        text = "".join(rows[f"payload.{i}"] for i in range(n))
+        payload = json.loads(text)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError(f"_meta payload is damaged: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ValueError("_meta payload is not a mapping")
+    return MetaRecord(payload, rows.get("signature", "") or "", rows.get("key_id", "") or "")

@@ -1,0 +1,473 @@
+"""Form specs: templates/*.yaml loaded and validated into typed objects.
+
+A spec is data. Every mistake in one is reported with its key path
+(``indicators.groups[1].weight: ...``) so an office can fix its own variant
+without reading Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Columns of the distribution list a header field or fund cell may be pre-filled from.
+LIST_SOURCES = ("unit_code", "unit_name", "department", "project_code", "project_name")
+FUND_SOURCES = ("initial", "full_year")
+DIRECTIONS = ("≥", "≤", "=", "定性")
+REVERSE_RULES = ("ratio", "linear")
+TIERS = (("达成", 0.8, 1.0), ("部分达成", 0.6, 0.8), ("未达成", 0.0, 0.6))
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SpecError(ValueError):
+    """A spec that cannot be used; ``problems`` holds one ``path: message`` per mistake."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    key: str
+    label: str
+    source: str | None = None
+    wide: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FundColumn:
+    key: str
+    label: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FundRow:
+    key: str
+    label: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Execution:
+    weight: float
+    row: str
+
+
+@dataclass(frozen=True)
+class Funds:
+    title: str
+    columns: tuple[FundColumn, ...]
+    rows: tuple[FundRow, ...]
+    execution: Execution | None
+
+    def column(self, key: str) -> FundColumn | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+    def row(self, key: str) -> FundRow | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+
+@dataclass(frozen=True)
+class Tasks:
+    title: str
+    rows: int
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Goals:
+    title: str
+    columns: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Narrative:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    name: str
+    weight: float | None
+    subgroups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Indicators:
+    title: str
+    scored: bool
+    reverse_rule: str
+    rows_per_subgroup: int
+    groups: tuple[IndicatorGroup, ...]
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: tuple[str, str]  # (fund row, fund column)
+    denominator: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    level2: str
+    name: str
+    weight: float
+    rate: Rate | None = None
+
+
+@dataclass(frozen=True)
+class ScoreGroup:
+    name: str
+    weight: float
+    items: tuple[ScoreItem, ...]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    title: str
+    groups: tuple[ScoreGroup, ...]
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Spec:
+    id: str
+    version: int
+    title: str
+    level: str
+    money_unit: str
+    header: tuple[HeaderField, ...]
+    funds: Funds
+    grades: tuple[Grade, ...]
+    signoff: tuple[str, ...]
+    tasks: Tasks | None = None
+    goals: Goals | None = None
+    narratives: tuple[Narrative, ...] = ()
+    indicators: Indicators | None = None
+    scorecard: Scorecard | None = None
+    source: str = ""
+    weights: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def execution_weight(self) -> float:
+        return self.funds.execution.weight if self.funds.execution else 0.0
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def templates_dir() -> Path:
+    """Where built-in specs live: ``$XLKIT_TEMPLATES`` or the repository's ``templates/``."""
+    env = os.environ.get("XLKIT_TEMPLATES")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "templates"
+
+
+def builtin_specs() -> list[Spec]:
+    """Every spec in the templates folder, sorted by id."""
+    return sorted((load_spec(p) for p in templates_dir().glob("*.yaml")), key=lambda s: s.id)
+
+
+def load_spec(ref: str | Path) -> Spec:
+    """Load a spec by built-in id (``project-2020``) or by path to a YAML file."""
+    path = Path(ref)
+    if not (path.suffix in (".yaml", ".yml") or path.exists()):
+        path = templates_dir() / f"{ref}.yaml"
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in templates_dir().glob("*.yaml")))
+            raise SpecError(str(ref), [f"没有这个表式（已有：{known}）"])
+    if not path.is_file():
+        raise SpecError(str(ref), ["文件不存在"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SpecError(str(path), [f"YAML 无法解析: {exc}"]) from None
+    return parse_spec(data, source=str(path))
+
+
+def parse_spec(data: Any, source: str = "<spec>") -> Spec:
+    """Validate a spec mapping; raise SpecError listing every problem with its key path."""
+    v = _Validator()
+    spec = v.spec(data, source)
+    if v.problems:
+        raise SpecError(source, v.problems)
+    assert spec is not None
+    return spec
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def err(self, path: str, msg: str) -> None:
+        self.problems.append(f"{path}: {msg}")
+
+    # --- primitive getters -------------------------------------------------------
+    def get(self, obj: Any, key: str, path: str, kind: type | tuple, required=True, default=None):
+        p = f"{path}.{key}" if path else key
+        if not isinstance(obj, dict) or key not in obj or obj[key] is None:
+            if required:
+                self.err(p, "is required")
+            return default
+        val = obj[key]
+        if kind is float and isinstance(val, int) and not isinstance(val, bool):
+            val = float(val)
+        if not isinstance(val, kind) or (isinstance(val, bool) and kind is not bool):
+            self.err(p, f"expected {_kind_name(kind)}, got {val!r}")
+            return default
+        return val
+
+    def text(self, obj, key, path, required=True, default=None) -> str | None:
+        val = self.get(obj, key, path, str, required, default)
+        if isinstance(val, str) and not val.strip() and required:
+            self.err(f"{path}.{key}" if path else key, "must not be empty")
+        return val
+
+    def key(self, obj, path) -> str:
+        val = self.text(obj, "key", path) or ""
+        if val and not _KEY.match(val):
+            self.err(f"{path}.key", f"{val!r} must be lower-case letters, digits and _")
+        return val
+
+    def weight(self, obj, key, path, required=True) -> float | None:
+        val = self.get(obj, key, path, float, required)
+        if val is not None and not 0 <= val <= 100:
+            self.err(f"{path}.{key}", f"{val} must be between 0 and 100")
+        return val
+
+    def seq(self, obj, key, path, required=True) -> list:
+        val = self.get(obj, key, path, list, required, [])
+        if required and val == []:
+            self.err(f"{path}.{key}" if path else key, "must not be empty")
+        return val or []
+
+    def unique(self, keys: list[str], path: str) -> None:
+        seen = set()
+        for i, k in enumerate(keys):
+            if k and k in seen:
+                self.err(f"{path}[{i}]", f"duplicate {k!r}")
+            seen.add(k)
+
+    # --- sections ---------------------------------------------------------------
+    def spec(self, data: Any, source: str) -> Spec | None:
+        if not isinstance(data, dict):
+            self.err("(top)", "a spec must be a mapping of keys")
+            return None
+        allowed = {"id", "version", "title", "level", "money_unit", "header", "funds", "tasks",
+                   "goals", "narratives", "indicators", "scorecard", "grades", "signoff"}
+        for k in data:
+            if k not in allowed:
+                self.err(str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        sid = self.text(data, "id", "") or ""
+        if sid and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", sid):
+            self.err("id", f"{sid!r} may hold letters, digits, '-', '_' and '.' only")
+        version = self.get(data, "version", "", int) or 0
+        if version is not None and version < 1:
+            self.err("version", "must be 1 or more")
+        title = self.text(data, "title", "") or ""
+        level = self.text(data, "level", "", required=False, default="project")
+        if level not in ("project", "unit"):
+            self.err("level", f"{level!r} must be project or unit")
+        money_unit = self.text(data, "money_unit", "", required=False, default="万元")
+        if money_unit not in ("万元", "元"):
+            self.err("money_unit", f"{money_unit!r} must be 万元 or 元")
+
+        header = self.header(data)
+        funds = self.funds(data.get("funds"))
+        tasks = self.tasks(data.get("tasks")) if "tasks" in data else None
+        goals = self.goals(data.get("goals")) if "goals" in data else None
+        narratives = self.narratives(data.get("narratives")) if "narratives" in data else ()
+        indicators = self.indicators(data.get("indicators")) if "indicators" in data else None
+        scorecard = (self.scorecard(data.get("scorecard"), funds)
+                     if "scorecard" in data else None)
+        grades = self.grades(data)
+        signoff = tuple(str(s) for s in self.seq(data, "signoff", "", required=False))
+
+        weights = self.total_weights(funds, indicators, scorecard)
+        if self.problems:
+            return None
+        return Spec(id=sid, version=version, title=title, level=level, money_unit=money_unit,
+                    header=header, funds=funds, grades=grades, signoff=signoff, tasks=tasks,
+                    goals=goals, narratives=narratives, indicators=indicators,
+                    scorecard=scorecard, source=source, weights=weights)
+
+    def header(self, data) -> tuple[HeaderField, ...]:
+        out = []
+        for i, f in enumerate(self.seq(data, "header", "")):
+            p = f"header[{i}]"
+            src = self.text(f, "source", p, required=False)
+            if src is not None and src not in LIST_SOURCES:
+                self.err(f"{p}.source", f"{src!r} is not one of {', '.join(LIST_SOURCES)}")
+            choices = self.get(f, "choices", p, list, required=False, default=[])
+            out.append(HeaderField(self.key(f, p), self.text(f, "label", p) or "", src,
+                                   bool(self.get(f, "wide", p, bool, False, False)),
+                                   tuple(str(c) for c in choices)))
+        self.unique([f.key for f in out], "header")
+        return tuple(out)
+
+    def funds(self, f) -> Funds:
+        p = "funds"
+        if not isinstance(f, dict):
+            self.err(p, "is required (a mapping with title, columns, rows)")
+            return Funds("", (), (), None)
+        cols = []
+        for i, c in enumerate(self.seq(f, "columns", p)):
+            cp = f"{p}.columns[{i}]"
+            src = self.text(c, "source", cp, required=False)
+            if src is not None and src not in FUND_SOURCES:
+                self.err(f"{cp}.source", f"{src!r} is not one of {', '.join(FUND_SOURCES)}")
+            cols.append(FundColumn(self.key(c, cp), self.text(c, "label", cp) or "", src))
+        self.unique([c.key for c in cols], f"{p}.columns")
+        rows = []
+        for i, r in enumerate(self.seq(f, "rows", p)):
+            rp = f"{p}.rows[{i}]"
+            parts = tuple(self.get(r, "parts", rp, list, required=False, default=[]))
+            rows.append(FundRow(self.key(r, rp), self.text(r, "label", rp) or "", parts))
+        self.unique([r.key for r in rows], f"{p}.rows")
+        row_keys = {r.key for r in rows}
+        for i, r in enumerate(rows):
+            for part in r.parts:
+                if part not in row_keys or part == r.key:
+                    self.err(f"{p}.rows[{i}].parts", f"{part!r} is not another row's key")
+        execution = None
+        if f.get("execution") is not None:
+            e = f["execution"]
+            ep = f"{p}.execution"
+            w = self.weight(e, "weight", ep)
+            row = self.text(e, "row", ep) or ""
+            if row and row not in row_keys:
+                self.err(f"{ep}.row", f"{row!r} is not a row key")
+            col_keys = {c.key for c in cols}
+            for need in ("full_year", "executed"):
+                if need not in col_keys:
+                    self.err(ep, f"needs a funds column with key {need!r}")
+            execution = Execution(w or 0.0, row)
+        return Funds(self.text(f, "title", p) or "", tuple(cols), tuple(rows), execution)
+
+    def tasks(self, t) -> Tasks:
+        p = "tasks"
+        n = self.get(t, "rows", p, int) or 1
+        if not 1 <= n <= 50:
+            self.err(f"{p}.rows", f"{n} must be between 1 and 50")
+        cols = tuple(str(c) for c in self.seq(t, "columns", p))
+        return Tasks(self.text(t, "title", p) or "", n, cols)
+
+    def goals(self, g) -> Goals:
+        p = "goals"
+        cols = self.seq(g, "columns", p)
+        if len(cols) != 2:
+            self.err(f"{p}.columns", f"needs exactly 2 columns, got {len(cols)}")
+            cols = ["预期目标", "实际完成情况"]
+        return Goals(self.text(g, "title", p) or "", (str(cols[0]), str(cols[1])))
+
+    def narratives(self, items) -> tuple[Narrative, ...]:
+        if not isinstance(items, list):
+            self.err("narratives", "expected a list")
+            return ()
+        out = tuple(Narrative(self.key(n, f"narratives[{i}]"),
+                              self.text(n, "label", f"narratives[{i}]") or "")
+                    for i, n in enumerate(items))
+        self.unique([n.key for n in out], "narratives")
+        return out
+
+    def indicators(self, d) -> Indicators:
+        p = "indicators"
+        scored = bool(self.get(d, "scored", p, bool, required=False, default=True))
+        rule = self.text(d, "reverse_rule", p, required=False, default="ratio")
+        if rule not in REVERSE_RULES:
+            self.err(f"{p}.reverse_rule", f"{rule!r} must be one of {', '.join(REVERSE_RULES)}")
+        n = self.get(d, "rows_per_subgroup", p, int, required=False, default=2)
+        if not 1 <= n <= 20:
+            self.err(f"{p}.rows_per_subgroup", f"{n} must be between 1 and 20")
+        groups = []
+        for i, g in enumerate(self.seq(d, "groups", p)):
+            gp = f"{p}.groups[{i}]"
+            w = self.weight(g, "weight", gp, required=scored)
+            subs = tuple(str(s) for s in self.seq(g, "subgroups", gp))
+            groups.append(IndicatorGroup(self.text(g, "name", gp) or "", w, subs))
+        return Indicators(self.text(d, "title", p) or "", scored, rule, n, tuple(groups))
+
+    def scorecard(self, d, funds: Funds) -> Scorecard:
+        p = "scorecard"
+        groups = []
+        for i, g in enumerate(self.seq(d, "groups", p)):
+            gp = f"{p}.groups[{i}]"
+            gw = self.weight(g, "weight", gp) or 0.0
+            items = []
+            for j, it in enumerate(self.seq(g, "items", gp)):
+                ip = f"{gp}.items[{j}]"
+                rate = None
+                if isinstance(it, dict) and it.get("rate") is not None:
+                    rate = Rate(self.fund_ref(it["rate"], "numerator", f"{ip}.rate", funds),
+                                self.fund_ref(it["rate"], "denominator", f"{ip}.rate", funds))
+                items.append(ScoreItem(self.text(it, "level2", ip, required=False, default="")
+                                       or "", self.text(it, "name", ip) or "",
+                                       self.weight(it, "weight", ip) or 0.0, rate))
+            total = sum(it.weight for it in items)
+            if items and abs(total - gw) > 1e-9:
+                self.err(f"{gp}.items", f"weights sum to {_num(total)}, group weight is {_num(gw)}")
+            groups.append(ScoreGroup(self.text(g, "name", gp) or "", gw, tuple(items)))
+        return Scorecard(self.text(d, "title", p) or "", tuple(groups))
+
+    def fund_ref(self, d, key, path, funds: Funds) -> tuple[str, str]:
+        ref = self.text(d, key, path) or ""
+        row, _, col = ref.partition(".")
+        if not (funds.row(row) and funds.column(col)):
+            self.err(f"{path}.{key}", f"{ref!r} must be <funds row>.<funds column>")
+        return row, col
+
+    def grades(self, data) -> tuple[Grade, ...]:
+        out = []
+        for i, g in enumerate(self.seq(data, "grades", "")):
+            gp = f"grades[{i}]"
+            out.append(Grade(self.text(g, "name", gp) or "", self.weight(g, "min", gp) or 0.0))
+        self.unique([g.name for g in out], "grades")
+        for i in range(1, len(out)):
+            if out[i].min >= out[i - 1].min:
+                self.err(f"grades[{i}].min", "grades must be listed from the highest min down")
+        if out and out[-1].min != 0:
+            self.err(f"grades[{len(out) - 1}].min", "the last grade must start at 0")
+        return tuple(out)
+
+    def total_weights(self, funds, indicators, scorecard) -> dict[str, float]:
+        parts: list[tuple[str, str, float]] = []
+        if funds.execution:
+            parts.append(("funds.execution.weight", "执行率", funds.execution.weight))
+        if indicators and indicators.scored:
+            for i, g in enumerate(indicators.groups):
+                parts.append((f"indicators.groups[{i}].weight", g.name, g.weight or 0.0))
+        if scorecard:
+            for i, g in enumerate(scorecard.groups):
+                parts.append((f"scorecard.groups[{i}].weight", g.name, g.weight))
+        total = sum(w for _, _, w in parts)
+        if parts and abs(total - 100) > 1e-9:
+            detail = " + ".join(f"{name} {_num(w)}" for _, name, w in parts)
+            self.err(parts[-1][0], f"weights sum to {_num(total)} ({detail}), expected 100")
+        if not parts:
+            self.err("(top)", "nothing is scored: add funds.execution, indicators or scorecard")
+        return {name: w for _, name, w in parts}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _kind_name(kind) -> str:
+    names = {str: "text", int: "an integer", float: "a number", list: "a list",
+             bool: "true/false", dict: "a mapping"}
+    return names.get(kind, str(kind))
