@@ -1,0 +1,33 @@
+"""Shared fixtures: the LibreOffice engine, built workbooks, a signing key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from engine import soffice  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+KEY = b"test-office-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    """soffice's path; missing LibreOffice fails under CI=true and skips elsewhere."""
+    exe = soffice()
+    if exe is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("LibreOffice (soffice) is required under CI but is not installed")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return exe
+
+
+@pytest.fixture
+def key() -> bytes:
+    return KEY
