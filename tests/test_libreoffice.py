@@ -50,7 +50,7 @@ def _same(a: Any, b: Any) -> bool:
 def run_cases(cases: list[tuple[Layout, Path, dict[str, Any]]], tmp: Path) -> None:
     """Recalculate every filled case in one soffice call and compare every formula cell."""
     filled = []
-    for i, (layout, built, inputs) in enumerate(cases):
+    for i, (_, built, inputs) in enumerate(cases):
         dst = tmp / "in" / f"case{i:03d}.xlsx"
         dst.parent.mkdir(parents=True, exist_ok=True)
         fill(built, dst, inputs)

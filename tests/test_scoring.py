@@ -92,7 +92,10 @@ def test_execution_score_is_between_0_and_weight(budget, executed, weight):
         assert 0 <= score <= weight
 
 
-@given(st.sampled_from(["≥", "≤", "="]), st.floats(0, 1e6), st.floats(0, 1e6),
+MEASURE = st.one_of(st.just(0.0), st.floats(1e-6, 1e6))  # indicator values as people type them
+
+
+@given(st.sampled_from(["≥", "≤", "="]), MEASURE, MEASURE,
        st.integers(0, 50), st.sampled_from(["ratio", "linear"]))
 def test_indicator_score_never_exceeds_its_weight(direction, target, actual, weight, rule):
     score = s.indicator_score(direction, target, actual, weight, reverse_rule=rule)

@@ -156,7 +156,7 @@ def _raw(v: Any) -> str | None:
 
 
 def _blank(v: Any) -> bool:
-    return _cell_text(v) == ""
+    return _text(v) == ""
 
 
 def _number(v: Any) -> float | None:

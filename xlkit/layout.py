@@ -25,7 +25,7 @@ from typing import Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import scoring
-from .formulas import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, Ref, Refs
+from .formulas import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, FormulaError, Ref, Refs
 from .spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
@@ -76,8 +76,10 @@ class Layout:
     indicator_rows: list[IndicatorRow] = field(default_factory=list)
     title_rows: int = 2
     row: int = 0
+    _refs: dict[str, str] | None = field(default=None, repr=False)
 
     def add(self, cell: Cell) -> Cell:
+        self._refs = None
         self.cells.append(cell)
         if cell.field:
             if cell.field in self.fields:
@@ -86,7 +88,10 @@ class Layout:
         return cell
 
     def refs(self) -> dict[str, str]:
-        return {f: c.address for f, c in self.fields.items()}
+        """Field → absolute A1 address, the map formulas are rendered with."""
+        if self._refs is None:
+            self._refs = {f: c.address for f, c in self.fields.items()}
+        return self._refs
 
     def names(self) -> dict[str, str]:
         """Defined names: ``xk_funds_total_full_year`` → ``'自评表'!$F$7``."""
@@ -119,7 +124,10 @@ class _Env(dict):
             return self[name]
         cell = self.layout.fields.get(name)
         if cell is not None and cell.rule is not None:
-            self[name] = cell.rule.evaluate(self)
+            try:
+                self[name] = cell.rule.evaluate(self)
+            except FormulaError as exc:  # the cell shows an error value, as Excel would
+                self[name] = exc
             return self[name]
         if name in self.values:
             return self.values[name]

@@ -38,7 +38,7 @@ def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
     """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`."""
     issue = dict(issue or {})
     layout = build_layout(spec, issue, targets)
-    created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    created = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     payload = {
         "format": 1,
         "template_id": spec.id,

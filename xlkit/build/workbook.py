@@ -87,7 +87,7 @@ def render(layout: Layout, record: MetaRecord, password: str,
                                    "strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"title": layout.spec.title, "author": "xlkit",
                        "comments": f"{layout.spec.id} v{layout.spec.version}",
-                       "created": created or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)})
+                       "created": created or dt.datetime.now(dt.UTC).replace(tzinfo=None)})
     fmt = _Formats(wb)
     ws = wb.add_worksheet(SHEET)
     _write_form(ws, layout, fmt, record.payload.get("issued", {}))
