@@ -124,8 +124,7 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
                            show_pos=True) as bar:
         issue_all(spec, the_plan, year=year, out_dir=out_dir, targets=targets, key=key,
                   password=password, on_progress=bar.update)
-    bad_rows = len({(p.row, p.file) for p in result.problems if p.row is not None
-                    and p.message != "未知列，已忽略"})
+    bad_rows = result.total_rows - len(result.rows)
     click.echo(f"已生成 {n} 个工作簿：{out_dir}")
     click.echo(f"下发清单：{out_dir / MANIFEST}")
     if bad_rows:

@@ -482,7 +482,7 @@ def _indicator_checks(ref: Mapping[str, Ref]) -> Expr:
 
 def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> None:
     cols = {k: (c0, c1) for k, _, c0, c1 in SCORED_COLUMNS}
-    _label(lay, r, 2, 6, "小计")
+    _label(lay, r, 1, 6, "小计")
     weights = Refs(tuple(f"ind.{i}.weight" for i in rows))
     scores = Refs(tuple(f"ind.{i}.score" for i in rows))
     lay.add(Cell(r, cols["weight"][0], "formula", None, f"grp.{gi}.weight", r,
