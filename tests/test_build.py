@@ -170,6 +170,6 @@ def test_allow_list_scanner_catches_new_functions(formula, bad):
 
 def test_built_files_open_with_pandas(built):
     _, path = built
-    frames = pd.read_excel(path, sheet_name=None, header=None)
+    frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
     assert list(frames)[:2] == [SHEET, "填报说明"]
     assert frames[SHEET].shape[1] == 13

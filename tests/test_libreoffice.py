@@ -82,14 +82,17 @@ def test_seed_001_and_002_figures_in_libreoffice(tmp_path, libreoffice):
     clay, cbuilt = _built(tmp_path, common, "c")
     form1 = {"funds.total.full_year": 12920.21, "funds.total.arrived": 12579.31,
              "funds.total.executed": 12579.31}
+    # seed 002 form 1 as scored: every entered item (资金到位率 is the computed 4th)
+    entered = [3, 4, 4, None, 3, 3, 3, 3, 3, 3, 3, 3, 7, 7, 7, 7, 5, 4, 5, 5, 10]
+    form1.update({f"card.{i}.score": v for i, v in enumerate(entered) if v is not None})
     form2 = {"funds.total.full_year": 18, "funds.total.arrived": 18, "funds.total.executed": 14.5}
     cases = [(lay, built, SEED001), (clay, cbuilt, form1), (clay, cbuilt, form2)]
     run_cases(cases, tmp_path)
     # and the seeds' own printed figures
     got = values_by_field(tmp_path / "out" / "case000.xlsx", ["exec.rate", "exec.score"])
     assert got == {"exec.rate": pytest.approx(0.552), "exec.score": 5.52}
-    got = values_by_field(tmp_path / "out" / "case001.xlsx", ["card.3.score"])
-    assert got["card.3.score"] == 2.92
+    got = values_by_field(tmp_path / "out" / "case001.xlsx", ["card.3.score", "total", "grade"])
+    assert got == {"card.3.score": 2.92, "total": 94.92, "grade": "优"}
     got = values_by_field(tmp_path / "out" / "case002.xlsx", ["card.5.score"])
     assert got["card.5.score"] == 2.42
 

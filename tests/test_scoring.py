@@ -23,8 +23,9 @@ def test_seed_001_execution_and_total():
 
 def test_seed_002_rate_times_weight_items():
     assert s.rate_score(3, 12579.31, 12920.21) == 2.92  # form 1, 资金到位率
+    # 投入 19.92 + 过程 18 + 产出 28 + 效果 29
     assert s.total_score([3, 4, 4, 2.92, 3, 3, 3, 3, 3, 3, 3, 3, 7, 7, 7, 7, 5, 4, 5, 5, 10]
-                         ) == 94.92 - 18 + 18  # 投入 19.92 + 过程 18 + 产出 28 + 效果 29
+                         ) == 94.92
     assert s.rate_score(3, 14.5, 18) == 2.42  # form 2, 预算执行率
     assert s.total_score([19.42, 20, 30, 30]) == 99.42
 
