@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..atomic import write_atomic
 from ..layout import Layout, build_layout
 from ..meta import MetaRecord, make_record
 from ..spec import Spec
 from .workbook import render
 
-__all__ = ["BuiltWorkbook", "build_workbook", "issued_values", "write_atomic"]
+__all__ = ["BuiltWorkbook", "build_workbook", "issued_values", "write_atomic", "TARGET_KEYS"]
+
+#: What of an approved target row the form shows and ``_meta`` keeps.
+TARGET_KEYS = ("level1", "level2", "name", "direction", "target", "unit", "weight")
 
 
 @dataclass
@@ -52,26 +53,9 @@ def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
         "money_unit": spec.money_unit,
         "issued": issued_values(layout),
         "fields": {f: c.address for f, c in layout.fields.items()},
-        "indicator_rows": [[r.index, r.group, r.level1, r.level2, r.row + 1, r.prefilled]
-                           for r in layout.indicator_rows],
+        "targets": [{k: t.get(k) for k in TARGET_KEYS} for t in targets or ()],
         "issued_at": created.isoformat(),
         "generator": f"xlkit {__version__}",
     }
     record = make_record(payload, key)
     return BuiltWorkbook(render(layout, record, password, created), layout, record)
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file and rename: never half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~xlkit-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

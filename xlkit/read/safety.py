@@ -1,0 +1,150 @@
+"""Look at a file before any parser does: what it really is, and whether it is safe to open.
+
+Nothing here parses XML or runs anything: the zip directory gives sizes and ratios, the
+first bytes of each XML part show a DOCTYPE (entity bombs, XXE), the OLE directory shows
+encryption. Each limit is a named setting.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Finding, finding
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Named limits; a file over one is rejected with a finding that names it."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 300 * 1024 * 1024
+    max_zip_entries: int = 2000
+    max_ratio: float = 200.0  # uncompressed / compressed of one large entry
+    max_sheet_bytes: int = 60 * 1024 * 1024
+    max_merged_ranges: int = 5000
+    max_rows: int = 5000
+    max_columns: int = 200
+    seconds_per_file: float = 60.0
+    memory_bytes: int = 3 * 1024 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Precheck:
+    kind: str = ""  # xlsx | xls
+    rejected: Finding | None = None
+    hints: list[Finding] = field(default_factory=list)
+
+
+def precheck(path: Path, limits: Limits = DEFAULT_LIMITS) -> Precheck:
+    where = {"file": str(path)}
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        return Precheck(rejected=finding("file.missing", f"找不到文件：{path}", **where))
+    except OSError as exc:
+        return Precheck(rejected=finding("file.corrupt", f"无法读取文件：{exc.strerror}", **where))
+    if size > limits.max_file_bytes:
+        return Precheck(rejected=finding(
+            "file.too_large", f"文件 {size / 1048576:.1f} MB，超过上限 "
+                              f"{limits.max_file_bytes / 1048576:.0f} MB（max_file_bytes）", **where))
+    if head.startswith(ZIP_MAGIC):
+        return _check_zip(path, limits)
+    if head == OLE_MAGIC:
+        return _check_ole(path)
+    return Precheck(rejected=finding(
+        "file.not_spreadsheet", "不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls），"
+                                "请用 Excel 或 WPS 另存为 .xlsx 后报送", **where))
+
+
+def _check_ole(path: Path) -> Precheck:
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data or \
+            "EncryptedPackage".encode("utf-16-le") in data:
+        return Precheck(rejected=finding(
+            "file.encrypted", "文件设置了打开密码（已加密），请取消密码后重新报送",
+            file=str(path)))
+    return Precheck(kind="xls")
+
+
+def _check_zip(path: Path, limits: Limits) -> Precheck:
+    where = {"file": str(path)}
+    try:
+        z = zipfile.ZipFile(path)
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{exc}）", **where))
+    with z:
+        if len(infos) > limits.max_zip_entries:
+            return Precheck(rejected=finding(
+                "file.zip_bomb", f"压缩包内有 {len(infos)} 个部件，超过上限 "
+                                 f"{limits.max_zip_entries}（max_zip_entries）", **where))
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_uncompressed_bytes:
+            return Precheck(rejected=finding(
+                "file.zip_bomb", f"解压后 {total / 1048576:.0f} MB，超过上限 "
+                                 f"{limits.max_uncompressed_bytes / 1048576:.0f} MB"
+                                 "（max_uncompressed_bytes）", **where))
+        for i in infos:
+            if i.file_size > 1048576 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+                return Precheck(rejected=finding(
+                    "file.zip_bomb", f"部件 {i.filename} 压缩比异常（{i.file_size} / "
+                                     f"{i.compress_size}，max_ratio）", **where))
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            if "xl/workbook.bin" in names:
+                return Precheck(rejected=finding(
+                    "file.not_spreadsheet", "这是 .xlsb（二进制工作簿），请另存为 .xlsx 后报送",
+                    **where))
+            return Precheck(rejected=finding(
+                "file.not_spreadsheet", "压缩包中没有工作簿（不是 .xlsx 文件）", **where))
+        try:
+            for i in infos:
+                if i.filename.endswith((".xml", ".rels", ".vml")) and _has_doctype(z, i):
+                    return Precheck(rejected=finding(
+                        "file.xml_unsafe", f"部件 {i.filename} 含有 DOCTYPE / 实体声明"
+                                           "（可能是 XML 炸弹或外部实体攻击），拒绝读取", **where))
+            book_head = z.open("xl/workbook.xml").read(4096)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+            return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）",
+                                             **where))
+        if STRICT_NS in book_head:
+            return Precheck(rejected=finding(
+                "file.strict_ooxml", "文件是“严格 Open XML”格式，请在 Excel 中另存为"
+                                     "“Excel 工作簿(*.xlsx)”后报送", **where))
+        result = Precheck(kind="xlsx")
+        for i in infos:
+            if i.filename.startswith("xl/worksheets/") and i.file_size > limits.max_sheet_bytes:
+                return Precheck(rejected=finding(
+                    "file.too_complex", f"工作表 {i.filename} 解压后 {i.file_size} 字节，超过上限"
+                                        "（max_sheet_bytes）", **where))
+        if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
+                n.startswith("xl/macrosheets/") for n in names):
+            result.hints.append(finding("file.macro", "工作簿含有宏；宏不会被运行，已按普通工作簿读取",
+                                        **where))
+        return result
+
+
+def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True when the XML prolog (everything before the root element) declares a DOCTYPE."""
+    with z.open(info) as fh:
+        head = fh.read(65536)
+    root = None
+    for m in _ROOT_START.finditer(head):
+        root = m.start()
+        break
+    prolog = head if root is None else head[:root]
+    return bool(_DOCTYPE.search(prolog)) or (root is None and b"<!" in head.upper())

@@ -1,0 +1,169 @@
+"""Cell sources: one interface over a returned workbook, whatever saved it.
+
+A source answers four questions: which sheets are there (and hidden how), what the ``_meta``
+rows say, where the defined names point, and what one cell holds (value, formula, whether it
+is formatted as a percentage). The reader never touches openpyxl or xlrd directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..meta import META_SHEET
+
+
+@dataclass(frozen=True)
+class RawCell:
+    value: Any = None  # the value the file shows (a formula's cached result)
+    formula: str | None = None  # "=..." when the cell holds a formula
+    percent: bool = False  # number format shows a percentage
+
+
+class SourceError(Exception):
+    """The workbook cannot be read; ``code`` is a finding code."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class CellSource(Protocol):
+    kind: str
+    has_formulas: bool
+
+    def sheets(self) -> dict[str, str]: ...  # name -> visible | hidden | veryHidden
+    def meta_rows(self) -> dict[str, str] | None: ...
+    def names(self) -> dict[str, tuple[str, str]]: ...  # name -> (sheet, "A1")
+    def cell(self, sheet: str, address: str) -> RawCell: ...
+
+
+_A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def split_ref(ref: str) -> tuple[str, str] | None:
+    """``'自评表'!$F$7`` → (自评表, F7); None for ranges or anything else."""
+    if "!" not in ref:
+        return None
+    sheet, addr = ref.rsplit("!", 1)
+    m = _A1.match(addr.strip())
+    if not m:
+        return None
+    return sheet.strip().strip("'").replace("''", "'"), f"{m[1]}{m[2]}"
+
+
+class OpenpyxlSource:
+    """The thorough path: openpyxl, once for formulas and once for cached values."""
+
+    kind = "xlsx"
+    has_formulas = True
+
+    def __init__(self, path: Path, max_merged: int = 5000):
+        import openpyxl
+
+        try:
+            self.wb_f = openpyxl.load_workbook(path, data_only=False, keep_links=False)
+            self.wb_v = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+        except Exception as exc:  # openpyxl raises many types on damaged files
+            raise SourceError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
+                                              f"{str(exc)[:200]}）") from None
+        for ws in self.wb_f.worksheets:
+            if len(ws.merged_cells.ranges) > max_merged:
+                raise SourceError("file.too_complex", f"工作表「{ws.title}」有 "
+                                  f"{len(ws.merged_cells.ranges)} 个合并区域，超过上限 {max_merged}"
+                                  "（max_merged_ranges）")
+
+    def sheets(self) -> dict[str, str]:
+        return {ws.title: ws.sheet_state for ws in self.wb_f.worksheets}
+
+    def meta_rows(self) -> dict[str, str] | None:
+        if META_SHEET not in self.wb_v.sheetnames:
+            return None
+        ws = self.wb_v[META_SHEET]
+        return {str(r[0]): "" if r[1] is None else str(r[1])
+                for r in ws.iter_rows(min_col=1, max_col=2, values_only=True) if r[0] is not None}
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        out = {}
+        for name, dn in self.wb_f.defined_names.items():
+            ref = split_ref(dn.attr_text or "")
+            if ref:
+                out[name] = ref
+        return out
+
+    def cell(self, sheet: str, address: str) -> RawCell:
+        if sheet not in self.wb_f.sheetnames:
+            return RawCell()
+        f = self.wb_f[sheet][address]
+        v = self.wb_v[sheet][address]
+        formula = f.value if isinstance(f.value, str) and f.value.startswith("=") else None
+        if formula is None and f.data_type == "f":
+            formula = str(f.value)
+        value = v.value
+        if formula is None:
+            value = f.value
+        return RawCell(value, formula, "%" in (f.number_format or ""))
+
+
+class XlsSource:
+    """Workbooks re-saved as .xls by old Excel / WPS: values only, through xlrd."""
+
+    kind = "xls"
+    has_formulas = False
+
+    def __init__(self, path: Path):
+        import xlrd
+
+        try:
+            self.book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=False)
+        except xlrd.biffh.XLRDError as exc:
+            text = str(exc)
+            if "encrypt" in text.lower():
+                raise SourceError("file.encrypted", "文件设置了打开密码（已加密），"
+                                                    "请取消密码后重新报送") from None
+            raise SourceError("file.corrupt", f".xls 文件无法读取（{text[:200]}）") from None
+        except Exception as exc:  # damaged BIFF raises anything from struct to IndexError
+            raise SourceError("file.corrupt", f".xls 文件损坏，无法读取（{type(exc).__name__}: "
+                                              f"{str(exc)[:200]}）") from None
+
+    def sheets(self) -> dict[str, str]:
+        states = {0: "visible", 1: "hidden", 2: "veryHidden"}
+        return {s.name: states.get(s.visibility, "visible") for s in self.book.sheets()}
+
+    def meta_rows(self) -> dict[str, str] | None:
+        if META_SHEET not in self.book.sheet_names():
+            return None
+        ws = self.book.sheet_by_name(META_SHEET)
+        out = {}
+        for r in range(ws.nrows):
+            if ws.ncols >= 2 and ws.cell_value(r, 0) != "":
+                out[str(ws.cell_value(r, 0))] = str(ws.cell_value(r, 1))
+        return out
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        return {}  # xlrd's name formulas are not dependable; _meta's field map is used
+
+    def cell(self, sheet: str, address: str) -> RawCell:
+        import xlrd
+        from openpyxl.utils.cell import coordinate_to_tuple
+
+        if sheet not in self.book.sheet_names():
+            return RawCell()
+        ws = self.book.sheet_by_name(sheet)
+        r, c = coordinate_to_tuple(address)
+        if r - 1 >= ws.nrows or c - 1 >= ws.ncols:
+            return RawCell()
+        x = ws.cell(r - 1, c - 1)
+        if x.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            return RawCell()
+        if x.ctype == xlrd.XL_CELL_ERROR:
+            return RawCell(xlrd.error_text_from_code.get(x.value, "#VALUE!"))
+        if x.ctype == xlrd.XL_CELL_BOOLEAN:
+            return RawCell(bool(x.value))
+        return RawCell(x.value)
+
+
+def open_source(path: Path, kind: str, max_merged: int = 5000) -> CellSource:
+    return XlsSource(path) if kind == "xls" else OpenpyxlSource(path, max_merged)

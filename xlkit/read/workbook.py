@@ -1,0 +1,660 @@
+"""Read one returned workbook: recognise it, check it, recompute it, locate every problem.
+
+Never trust a cached value or the protection. The form is rebuilt from its signed ``_meta``
+(spec, issue, approved targets), the unit's inputs are parsed as typed, every figure is
+recomputed with xlkit.scoring's rules, and whatever differs becomes a finding with the cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..findings import ERROR, HINT, Finding, finding
+from ..layout import SHEET, Cell, Layout, build_layout, defined_name
+from ..meta import key_id, parse_rows, verify
+from ..parse import Parsed, clean_text, parse_money, parse_value
+from ..spec import DIRECTIONS, TIERS, Spec, SpecError, load_spec
+from .safety import DEFAULT_LIMITS, Limits, precheck
+from .source import CellSource, RawCell, SourceError, open_source
+
+_DIRECTION_WORDS = {">=": "≥", "=>": "≥", "≧": "≥", "正向": "≥", "大于等于": "≥", "<=": "≤",
+                    "=<": "≤", "≦": "≤", "反向": "≤", "小于等于": "≤", "等于": "=", "==": "=",
+                    "定性指标": "定性"}
+TOLERANCE = 0.005  # money and scores are shown with 2 decimals
+
+
+@dataclass
+class ReadResult:
+    path: str
+    status: str = "read"  # read | rejected
+    reason: str = ""
+    code: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    project: dict[str, Any] | None = None
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    file: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def hints(self) -> int:
+        return sum(f.severity == HINT for f in self.findings)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _reject(result: ReadResult, f: Finding) -> ReadResult:
+    result.status, result.reason, result.code = "rejected", f.message, f.code
+    result.findings.append(f)
+    return result
+
+
+def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+    """Read one returned workbook into records and findings. Never raises for a bad file."""
+    path = Path(path)
+    result = ReadResult(str(path))
+    result.file = {"path": str(path), "size": None, "sha256": None}
+    pre = precheck(path, limits)
+    if pre.rejected:
+        return _finish(_reject(result, pre.rejected))
+    result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
+    result.findings += pre.hints
+    try:
+        source = open_source(path, pre.kind, limits.max_merged_ranges)
+    except SourceError as exc:
+        return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
+    try:
+        _read(result, path, source, key, year)
+    except _Rejected as exc:
+        _reject(result, exc.finding)
+    return _finish(result)
+
+
+class _Rejected(Exception):
+    def __init__(self, f: Finding):
+        self.finding = f
+
+
+def _finish(result: ReadResult) -> ReadResult:
+    p = result.project or {}
+    result.file.update(status=result.status, reason=result.reason, code=result.code,
+                       template_id=p.get("template_id"), unit_code=p.get("unit_code"),
+                       project_code=p.get("project_code"), errors=result.errors,
+                       hints=result.hints)
+    if result.project is not None:
+        result.project.update(errors=result.errors, hints=result.hints)
+    return result
+
+
+# ------------------------------------------------------------------------------ the form
+
+
+@dataclass
+class _Form:
+    result: ReadResult
+    path: Path
+    source: CellSource
+    spec: Spec
+    layout: Layout
+    payload: dict[str, Any]
+    where: dict[str, tuple[str, str]]  # field -> (sheet, A1)
+    raw: dict[str, RawCell] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, code: str, message: str, fld: str = "", expected: Any = None,
+            actual: Any = None) -> None:
+        sheet, cell = self.where.get(fld, ("", ""))
+        self.result.findings.append(finding(
+            code, message, file=str(self.path), sheet=sheet, cell=cell, field=fld,
+            expected=_show(expected), actual=_show(actual)))
+
+    def label(self, fld: str) -> str:
+        return field_label(self.layout, fld)
+
+
+def _show(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return str(v)
+
+
+def issue_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The ``issue`` the workbook was built from, as recorded in its ``_meta``."""
+    issue = {k: payload.get(k) for k in ("year", "unit_code", "unit_name", "department",
+                                         "project_code", "project_name")}
+    funds = {}
+    for fld, value in (payload.get("issued") or {}).items():
+        parts = fld.split(".")
+        if parts[0] == "funds" and len(parts) == 3:
+            funds[(parts[1], parts[2])] = value
+    issue["funds"] = funds
+    return issue
+
+
+def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
+          year: int | None) -> None:
+    where = {"file": str(path)}
+    rows = source.meta_rows()
+    if rows is None:
+        raise _Rejected(finding("meta.missing", "不是 xlkit 下发的绩效自评表：找不到 _meta 工作表"
+                                "（可能是其他表格，或复制粘贴到了新工作簿）", sheet="", **where))
+    try:
+        record = parse_rows(rows)
+    except ValueError as exc:
+        raise _Rejected(finding("meta.damaged", f"_meta 记录损坏，无法识别表式（{exc}）",
+                                sheet="_meta", **where)) from None
+    payload = record.payload
+    tid, tver = payload.get("template_id"), payload.get("template_version")
+    try:
+        spec = load_spec(str(tid))
+    except SpecError:
+        raise _Rejected(finding("meta.unknown_template", f"未知的表式「{tid}」第 {tver} 版，"
+                                "本机没有这个表式", sheet="_meta", **where)) from None
+    if spec.version != tver:
+        result.findings.append(finding("meta.other_version", f"工作簿是表式 {tid} 第 {tver} 版，"
+                                       f"当前为第 {spec.version} 版，按当前规则重算", sheet="_meta",
+                                       expected=str(spec.version), actual=str(tver), **where))
+    try:
+        layout = build_layout(spec, issue_from_payload(payload), payload.get("targets") or None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _Rejected(finding("meta.damaged", f"_meta 中的表格结构无法还原（{exc}）",
+                                sheet="_meta", **where)) from None
+    recorded = payload.get("fields") or {}
+    if {f: c.address for f, c in layout.fields.items()} != recorded:
+        raise _Rejected(finding("meta.incompatible", f"表式 {tid} 第 {tver} 版的格式与当前版本不同，"
+                                "无法按当前版本读取，请用当前下发的表格重新填报", sheet="_meta",
+                                **where))
+    signed = bool(record.signature)
+    signature_ok: bool | None = None
+    if not signed:
+        result.findings.append(finding("meta.unsigned", "工作簿未签名，无法确认预填数据未被改动",
+                                       sheet="_meta", **where))
+    elif key is None:
+        result.findings.append(finding("meta.no_key", "未提供签名密钥，签名未核验",
+                                       sheet="_meta", **where))
+    else:
+        signature_ok = verify(payload, record.signature, key)
+        if not signature_ok:
+            other = record.key_id and record.key_id != key_id(key)
+            result.findings.append(finding(
+                "meta.bad_signature",
+                "签名无效：工作簿由另一把密钥签发" if other else
+                "签名无效：_meta 中的签发记录被改动", sheet="_meta", **where))
+    if year is not None and payload.get("year") != year:
+        result.findings.append(finding("meta.wrong_year", f"这是 {payload.get('year')} 年度的表格，"
+                                       f"本次收集的是 {year} 年度", sheet="_meta",
+                                       expected=str(year), actual=str(payload.get("year")),
+                                       **where))
+    form = _Form(result, path, source, spec, layout, payload, _locate(layout, source, result,
+                                                                      path))
+    result.project = {
+        "year": payload.get("year"), "template_id": tid, "template_version": tver,
+        "unit_code": payload.get("unit_code"), "unit_name": payload.get("unit_name"),
+        "department": payload.get("department"), "project_code": payload.get("project_code"),
+        "project_name": payload.get("project_name"), "signed": signed,
+        "signature_ok": signature_ok, "source_file": str(path),
+        "file_sha256": result.file.get("sha256"),
+    }
+    if source.kind == "xls":
+        result.findings.append(finding("file.xls", "工作簿被另存为 .xls：只读取数值，无法核对公式",
+                                       **where))
+    for fld, (sheet, addr) in form.where.items():
+        form.raw[fld] = source.cell(sheet, addr)
+    _check_issued(form)
+    _parse_inputs(form)
+    form.computed = layout.evaluate(form.env)
+    _check_formulas(form)
+    _check_form(form)
+    _records(form)
+
+
+def _locate(layout: Layout, source: CellSource, result: ReadResult,
+            path: Path) -> dict[str, tuple[str, str]]:
+    """Where each field is now: its defined name if it survived, else the recorded cell."""
+    names = source.names()
+    where, moved = {}, []
+    for fld, c in layout.fields.items():
+        recorded = (SHEET, c.address.replace("$", ""))
+        now = names.get(defined_name(fld))
+        if now and now != recorded:
+            moved.append(fld)
+        where[fld] = now or recorded
+    if moved:
+        fld = moved[0]
+        result.findings.append(finding(
+            "meta.layout_changed", f"表格结构被改动（插入或删除了行列）：{len(moved)} 个字段的位置变了，"
+                                   f"如「{field_label(layout, fld)}」由 {where[fld][1]} 前为 "
+                                   f"{layout.fields[fld].address.replace('$', '')}，已按新位置读取",
+            file=str(path), sheet=where[fld][0], cell=where[fld][1], field=fld))
+    if SHEET not in source.sheets():
+        raise _Rejected(finding("meta.layout_changed", f"找不到工作表「{SHEET}」（被改名或删除）",
+                                file=str(path)))
+    return where
+
+
+def field_label(layout: Layout, fld: str) -> str:
+    """A human name for a field: 年度资金总额·全年预算数, 第 3 行指标·实际完成值 ..."""
+    parts = fld.split(".")
+    spec = layout.spec
+    if parts[0] == "funds":
+        row, col = spec.funds.row(parts[1]), spec.funds.column(parts[2])
+        return f"{row.label if row else parts[1]}·{col.label if col else parts[2]}"
+    if parts[0] == "ind":
+        i = int(parts[1])
+        name = layout.fields.get(f"ind.{i}.name")
+        from ..layout import PLAIN_COLUMNS, SCORED_COLUMNS
+        heads = {k: h for k, h, *_ in SCORED_COLUMNS + PLAIN_COLUMNS}
+        nm = name.value if name is not None and name.value else f"第 {i + 1} 个三级指标"
+        return f"{nm}·{heads.get(parts[2], parts[2])}"
+    names = {"exec.rate": "执行率", "exec.score": "执行得分", "exec.weight": "执行率分值",
+             "total": "总分", "grade": "等次", "goals.expected": "预期目标",
+             "goals.actual": "实际完成情况"}
+    if fld in names:
+        return names[fld]
+    if parts[0] == "header":
+        h = next((h for h in spec.header if h.key == parts[1]), None)
+        return h.label if h else fld
+    if parts[0] == "signoff":
+        return spec.signoff[int(parts[1])]
+    if parts[0] == "card" and spec.scorecard:
+        items = [it for g in spec.scorecard.groups for it in g.items]
+        if parts[1].isdigit():
+            return f"{items[int(parts[1])].name}·{'得分' if parts[2] == 'score' else '分值'}"
+        g = spec.scorecard.groups[int(parts[1][1:])]
+        return f"{g.name}·{'小计' if parts[2] == 'subtotal' else '分值'}"
+    if parts[0] == "grp" and spec.indicators:
+        g = spec.indicators.groups[int(parts[1])]
+        return f"{g.name}·{'分值小计' if parts[2] == 'weight' else '得分小计'}"
+    return fld
+
+
+def _same(a: Any, b: Any) -> bool:
+    a = None if a == "" else a
+    b = None if b == "" else b
+    if isinstance(a, (int, float)) and not isinstance(a, bool) and \
+            isinstance(b, (int, float)) and not isinstance(b, bool):
+        return math.isclose(a, b, abs_tol=TOLERANCE / 10, rel_tol=1e-9)
+    if isinstance(a, str) and isinstance(b, str):
+        return clean_text(a) == clean_text(b)
+    return a == b
+
+
+def _check_issued(form: _Form) -> None:
+    issued = form.payload.get("issued") or {}
+    header_moved = []
+    for fld, value in issued.items():
+        if fld not in form.raw:
+            continue
+        now = form.raw[fld].value
+        if isinstance(now, str) and isinstance(value, (int, float)):
+            p = parse_value(now)
+            now = p.value if p.is_number else now
+        if not _same(value, now):
+            if fld.startswith("header."):
+                header_moved.append((fld, value, now))
+            else:
+                form.add("meta.issued_changed", f"预填的「{form.label(fld)}」被改动：下发时为 "
+                         f"{_show(value)}，现为 {_show(now)}", fld, value, now)
+        form.env[fld] = value  # the issued value is the one that counts
+    if header_moved:
+        fld, value, now = header_moved[0]
+        form.add("meta.copied", f"表内「{form.label(fld)}」为 {_show(now)}，而 _meta 记录的是 "
+                 f"{_show(value)}：_meta 可能复制自其他单位的工作簿，或预填内容被改动", fld, value,
+                 now)
+
+
+def _parse_inputs(form: _Form) -> None:
+    money_unit = form.spec.money_unit
+    for fld, c in form.layout.fields.items():
+        if c.kind != "input":
+            continue
+        raw = form.raw.get(fld, RawCell())
+        if raw.formula:  # a unit may type =A1+B1 in an input; its cached value is what counts
+            pass
+        value = raw.value
+        if c.vtype == "money":
+            p = parse_money(value, money_unit)
+        elif c.vtype in ("weight", "score", "any"):
+            p = parse_value(value, raw.percent)
+        else:
+            p = parse_value(value)
+        form.parsed[fld] = p
+        form.env[fld] = _env_value(form, fld, c, p)
+
+
+def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
+    if p.kind == "blank":
+        return None
+    if p.kind == "error":
+        form.add("value.error", f"「{form.label(fld)}」是错误值 {p.text}", fld, actual=p.text)
+        return None
+    if c.vtype in ("money", "weight", "score"):
+        if p.is_number:
+            if p.value < 0:
+                form.add("value.not_number", f"「{form.label(fld)}」不能为负数：{p.text or p.raw}",
+                         fld, actual=p.raw)
+            return p.value
+        form.add("value.not_number", f"「{form.label(fld)}」应为数字，填的是 '{p.raw}'"
+                 + (f"（{p.problem}）" if p.problem else ""), fld, actual=p.raw)
+        return None
+    if c.vtype == "direction":
+        text = clean_text(p.raw)
+        text = _DIRECTION_WORDS.get(text, text)
+        if text not in DIRECTIONS:
+            form.add("value.choice", f"「{form.label(fld)}」应为 ≥ ≤ = 定性 之一，填的是 '{p.raw}'",
+                     fld, actual=p.raw)
+            return None
+        return text
+    if c.vtype == "tier":
+        text = clean_text(p.raw)
+        if text not in [t for t, *_ in TIERS]:
+            form.add("value.choice", f"「{form.label(fld)}」应为 达成 / 部分达成 / 未达成，"
+                     f"填的是 '{p.raw}'", fld, actual=p.raw)
+            return None
+        return text
+    if c.vtype == "any":
+        return p.value if p.is_number else (p.text or clean_text(p.raw))
+    if p.kind == "date":
+        return p.text
+    return p.text if p.text else clean_text(p.raw)
+
+
+def _check_formulas(form: _Form) -> None:
+    for fld, c in form.layout.fields.items():
+        if c.rule is None or c.kind == "check":
+            continue
+        raw = form.raw.get(fld, RawCell())
+        want = form.computed.get(fld)
+        want = None if isinstance(want, Exception) or want == "" else want
+        shown = raw.value
+        if isinstance(shown, str):
+            p = parse_value(shown)
+            shown = p.value if p.is_number else (None if p.kind == "blank" else shown)
+        if form.source.has_formulas and raw.formula is None:
+            form.add("calc.formula_overwritten",
+                     f"「{form.label(fld)}」的公式被改成了常量 {_show(shown)}，重新计算应为 "
+                     f"{_show(want)}", fld, want, shown)
+        elif shown is not None and not _same(shown, want):
+            form.add("calc.stale", f"表内「{form.label(fld)}」显示 {_show(shown)}，重新计算应为 "
+                     f"{_show(want)}", fld, want, shown)
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _check_form(form: _Form) -> None:
+    spec, env, lay = form.spec, form.env, form.layout
+    f = spec.funds
+    cols = {c.key for c in f.columns}
+    if "executed" in cols and env.get(f"funds.{f.rows[0].key}.executed") is None \
+            and f"funds.{f.rows[0].key}.executed" in lay.fields:
+        fld = f"funds.{f.rows[0].key}.executed"
+        form.add("value.required", f"「{form.label(fld)}」未填写", fld)
+    for row in f.rows:
+        b, e = _num(env.get(f"funds.{row.key}.full_year")), _num(env.get(f"funds.{row.key}.executed"))
+        if b is not None and e is not None and e > b + TOLERANCE:
+            fld = f"funds.{row.key}.executed"
+            form.add("check.over_execution", f"{row.label}：全年执行数 {e:g} 大于全年预算数 {b:g}",
+                     fld, b, e)
+        if row.parts:
+            for col in f.columns:
+                parts = [_num(env.get(f"funds.{p}.{col.key}")) for p in row.parts]
+                if all(x is None for x in parts):
+                    continue
+                total = _num(env.get(f"funds.{row.key}.{col.key}")) or 0.0
+                got = round(sum(x or 0.0 for x in parts), 6)
+                if abs(got - total) > TOLERANCE:
+                    fld = f"funds.{row.key}.{col.key}"
+                    form.add("check.fund_parts", f"{col.label}：各资金来源合计 {got:g} 与"
+                             f"{row.label} {total:g} 不一致（差 {got - total:+g}）", fld, total, got)
+    _check_indicators(form)
+    _check_scorecard(form)
+    _check_weights(form)
+    for i, label in enumerate(spec.signoff):
+        if env.get(f"signoff.{i}") in (None, ""):
+            form.add("value.recommended", f"「{label}」未填写", f"signoff.{i}")
+    if spec.goals and env.get("goals.actual") in (None, ""):
+        form.add("value.recommended", f"「{spec.goals.columns[1]}」未填写", "goals.actual")
+
+
+def _check_indicators(form: _Form) -> None:
+    env, lay = form.env, form.layout
+    if not lay.spec.indicators:
+        return
+    scored = lay.spec.indicators.scored
+    for r in lay.indicator_rows:
+        p = f"ind.{r.index}."
+
+        def v(k: str, p: str = p) -> Any:
+            return env.get(p + k)
+
+        touched = any(v(k) not in (None, "") for k in ("name", "actual", "qscore", "target"))
+        if not touched:
+            continue
+        name = v("name")
+        if name in (None, ""):
+            form.add("value.required", f"第 {r.index + 1} 个三级指标（{r.level2}）填了内容但没有"
+                     "指标名称", p + "name")
+        d = v("direction")
+        if d is None:
+            form.add("value.required", f"「{form.label(p + 'direction')}」未选择", p + "direction")
+        if scored and _num(v("weight")) is None:
+            form.add("value.required", f"「{form.label(p + 'weight')}」未填写", p + "weight")
+        if d == "定性":
+            if scored and v("tier") is None:
+                form.add("value.required", f"「{form.label(p + 'tier')}」未选择", p + "tier")
+            if scored and _num(v("qscore")) is None:
+                form.add("value.required", f"「{form.label(p + 'qscore')}」未填写", p + "qscore")
+        else:
+            actual = form.parsed.get(p + "actual")
+            if v("actual") in (None, ""):
+                form.add("value.required", f"「{form.label(p + 'actual')}」未填写", p + "actual")
+            elif d in ("≥", "≤", "=") and _num(v("actual")) is None:
+                why = f"（{actual.problem}）" if actual and actual.problem else ""
+                form.add("value.not_number", f"「{form.label(p + 'actual')}」应为数字，填的是 "
+                         f"'{actual.raw if actual else v('actual')}'{why}", p + "actual",
+                         actual=actual.raw if actual else v("actual"))
+            elif actual is not None and actual.comparator:
+                form.add("value.implausible", f"「{form.label(p + 'actual')}」带有比较词 "
+                         f"'{actual.raw}'，按 {actual.value:g} 计算", p + "actual",
+                         actual=actual.raw)
+            _plausible(form, p)
+        if not scored:
+            continue
+        w, score = _num(v("weight")), _num(form.computed.get(p + "score"))
+        q = _num(v("qscore"))
+        if d == "定性" and q is not None and w is not None:
+            if q > w + 1e-9:
+                form.add("check.score_over_weight", f"「{name}」定性得分 {q:g} 超过分值 {w:g}",
+                         p + "qscore", w, q)
+            elif v("tier") is not None and not _tier_ok(v("tier"), q, w):
+                form.add("check.tier_band", f"「{name}」选了“{v('tier')}”，得分 {q:g} 不在该档次"
+                         f"区间内", p + "qscore", v("tier"), q)
+        if score is not None and w is not None and score < w - 1e-9 and \
+                v("reason") in (None, ""):
+            form.add("check.reason_missing", f"「{name}」得分 {score:g} 低于分值 {w:g}，"
+                     "须填写偏差原因分析及改进措施", p + "reason", w, score)
+
+
+def _tier_ok(tier: str, q: float, w: float) -> bool:
+    from ..scoring import tier_ok
+    return tier_ok(tier, q, w)
+
+
+def _plausible(form: _Form, p: str) -> None:
+    env = form.env
+    a, t = _num(env.get(p + "actual")), _num(env.get(p + "target"))
+    unit = env.get(p + "unit") or ""
+    parsed = form.parsed.get(p + "actual")
+    typed_unit = parsed.unit if parsed else ""
+    if typed_unit and unit and typed_unit != unit:
+        form.add("value.ambiguous", f"「{form.label(p + 'actual')}」填的单位是「{typed_unit}」，"
+                 f"计量单位却是「{unit}」", p + "actual", unit, typed_unit)
+    if a is None or t is None:
+        return
+    is_pct = "%" in (unit or typed_unit)
+    if is_pct and a > 100 and t <= 100:
+        form.add("value.implausible", f"「{form.label(p + 'actual')}」为 {a:g}%，超过 100%，"
+                 f"年度指标值为 {t:g}%：疑似录入错误（原值 '{parsed.raw if parsed else a}'）",
+                 p + "actual", t, parsed.raw if parsed else a)
+    elif is_pct and t >= 2 and 0 < a <= 1:
+        form.add("value.implausible", f"「{form.label(p + 'actual')}」为 {a:g}，年度指标值为 {t:g}%："
+                 "疑似把百分比填成了小数", p + "actual", t, a)
+    elif t > 0 and a >= 10 * t:
+        form.add("value.implausible", f"「{form.label(p + 'actual')}」{a:g} 是年度指标值 {t:g} 的 "
+                 f"{a / t:.0f} 倍，请核对", p + "actual", t, a)
+
+
+def _check_scorecard(form: _Form) -> None:
+    sc = form.spec.scorecard
+    if not sc:
+        return
+    i = 0
+    for g in sc.groups:
+        for it in g.items:
+            fld = f"card.{i}.score"
+            c = form.layout.fields[fld]
+            if c.kind == "input":
+                q = _num(form.env.get(fld))
+                if q is None:
+                    form.add("value.required", f"「{it.name}」未打分", fld)
+                elif q > it.weight + 1e-9:
+                    form.add("check.score_over_weight", f"「{it.name}」得分 {q:g} 超过分值 "
+                             f"{it.weight:g}", fld, it.weight, q)
+            i += 1
+
+
+def _check_weights(form: _Form) -> None:
+    spec, env, lay = form.spec, form.env, form.layout
+    ind = spec.indicators
+    if not (ind and ind.scored):
+        return
+    total = spec.execution_weight + sum(g.weight for g in spec.scorecard.groups) \
+        if spec.scorecard else spec.execution_weight
+    any_weight = False
+    for gi, g in enumerate(ind.groups):
+        rows = [r for r in lay.indicator_rows if r.group == gi]
+        ws = [_num(env.get(f"ind.{r.index}.weight")) for r in rows]
+        s = round(sum(w or 0.0 for w in ws), 6)
+        any_weight |= any(w is not None for w in ws)
+        total += s
+        if rows and any(w is not None for w in ws) and abs(s - (g.weight or 0)) > TOLERANCE:
+            form.add("check.group_weights", f"{g.name}各三级指标分值之和为 {s:g}，应为 {g.weight:g}",
+                     f"grp.{gi}.weight", g.weight, s)
+    if any_weight and abs(total - 100) > TOLERANCE:
+        form.add("check.weights_total", f"执行率与各指标分值合计为 {total:g}，应为 100", "total",
+                 100, total)
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def _records(form: _Form) -> None:
+    spec, env, comp, res = form.spec, form.env, form.computed, form.result
+    keys = {"unit_code": form.payload.get("unit_code"),
+            "project_code": form.payload.get("project_code"), "source_file": str(form.path)}
+    f = spec.funds
+    top = f.rows[0].key
+
+    def val(fld: str) -> Any:
+        x = comp.get(fld) if fld in comp else env.get(fld)
+        return None if isinstance(x, Exception) or x == "" else x
+
+    def shown(fld: str) -> Any:
+        raw = form.raw.get(fld)
+        if raw is None or raw.value in (None, ""):
+            return None
+        p = parse_value(raw.value)
+        return p.value if p.is_number else raw.value
+
+    ind_total = None
+    if spec.indicators and spec.indicators.scored:
+        scores = [_num(val(f"ind.{r.index}.score")) for r in form.layout.indicator_rows]
+        ind_total = round(sum(s for s in scores if s is not None), 2) if any(
+            s is not None for s in scores) else None
+    card_total = None
+    if spec.scorecard:
+        subs = [_num(val(f"card.g{gi}.subtotal")) for gi in range(len(spec.scorecard.groups))]
+        card_total = round(sum(s for s in subs if s is not None), 2) if any(
+            s is not None for s in subs) else None
+    res.project.update({
+        "budget_initial": _num(val(f"funds.{top}.initial")),
+        "budget_full_year": _num(val(f"funds.{top}.full_year")),
+        "arrived": _num(val(f"funds.{top}.arrived")),
+        "executed": _num(val(f"funds.{top}.executed")),
+        "execution_rate": _num(val("exec.rate")), "execution_weight": spec.execution_weight,
+        "execution_score": _num(val("exec.score")), "indicator_score": ind_total,
+        "scorecard_score": card_total, "total_score": _num(val("total")),
+        "grade": val("grade"), "total_score_in_file": _num(shown("total")),
+        "grade_in_file": shown("grade"),
+        "filled_by": _signoff(form, ("填报人", "经办人")),
+        "phone": _signoff(form, ("联系电话",)), "filled_date": _signoff(form, ("填报日期",)),
+    })
+    for row in f.rows:
+        rec = {**keys, "source": row.key, "source_label": row.label}
+        for col in ("initial", "full_year", "arrived", "executed"):
+            rec[col] = _num(val(f"funds.{row.key}.{col}"))
+        res.funds.append(rec)
+    if spec.indicators:
+        for r in form.layout.indicator_rows:
+            p = f"ind.{r.index}."
+            t, a = _parsed_field(form, p + "target"), form.parsed.get(p + "actual")
+            res.indicators.append({
+                **keys, "row": r.index, "level1": r.level1, "level2": r.level2,
+                "name": val(p + "name"), "direction": val(p + "direction"),
+                "target_text": t.text or (None if t.raw is None else str(t.raw)),
+                "target_value": t.value if t.is_number else None,
+                "target_unit": val(p + "unit") or t.unit or None,
+                "actual_text": None if a is None or a.raw is None else str(a.raw),
+                "actual_value": a.value if a is not None and a.is_number else None,
+                "weight": _num(val(p + "weight")), "tier": val(p + "tier"),
+                "score_entered": _num(val(p + "qscore")) if val(p + "direction") == "定性"
+                else _num(shown(p + "score")),
+                "score_computed": _num(val(p + "score")), "deviation_reason": val(p + "reason"),
+                "progress": val(p + "progress"), "prefilled": r.prefilled,
+                "cell": "{}!{}".format(*form.where[p + "actual"]),
+            })
+    if spec.scorecard:
+        i = 0
+        for g in spec.scorecard.groups:
+            for it in g.items:
+                fld = f"card.{i}.score"
+                res.scores.append({
+                    **keys, "group": g.name, "level2": it.level2, "name": it.name,
+                    "weight": it.weight, "computed_item": it.rate is not None,
+                    "score_entered": _num(shown(fld)), "score_computed": _num(val(fld)),
+                    "cell": "{}!{}".format(*form.where[fld])})
+                i += 1
+
+
+def _parsed_field(form: _Form, fld: str) -> Parsed:
+    if fld in form.parsed:
+        return form.parsed[fld]
+    return parse_value(form.env.get(fld))
+
+
+def _signoff(form: _Form, labels: tuple[str, ...]) -> Any:
+    for i, label in enumerate(form.spec.signoff):
+        if label in labels:
+            return form.env.get(f"signoff.{i}")
+    return None
