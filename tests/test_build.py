@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from workbooks import cell, name_map
+from workbooks import ISSUE, TARGETS, cell, name_map
 
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.protect import legacy_password_hash
@@ -16,23 +16,6 @@ from xlkit.formulas import disallowed_in, functions_in
 from xlkit.layout import SHEET, defined_name
 from xlkit.meta import META_SHEET, parse_rows, verify
 from xlkit.spec import builtin_specs, load_spec
-
-ISSUE = {"year": 2023, "unit_code": "301001", "unit_name": "益阳市医疗保障事务中心",
-         "department": "益阳市医疗保障局", "project_code": "P2023-301001-01",
-         "project_name": "医疗保险基金补助", "funds": {("total", "initial"): 1500,
-                                                    ("total", "full_year"): 1500,
-                                                    ("fiscal", "full_year"): 720,
-                                                    ("carryover", "full_year"): 780}}
-TARGETS = [
-    {"level1": "产出指标", "level2": "数量指标", "name": "财政实际补助执行比率", "direction": "≥",
-     "target": 100, "unit": "%", "weight": 20},
-    {"level1": "产出指标", "level2": "时效指标", "name": "医疗补助发放及时性", "direction": "定性",
-     "target": "及时拨付", "unit": "", "weight": 30},
-    {"level1": "效益指标", "level2": "社会效益指标", "name": "社会稳定性", "direction": "定性",
-     "target": "较好", "unit": "", "weight": 30},
-    {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "参保对象满意度",
-     "direction": "≥", "target": 85, "unit": "%", "weight": 10},
-]
 
 
 @pytest.fixture

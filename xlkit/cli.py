@@ -132,5 +132,129 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
         sys.exit(EXIT_ROWS)
 
 
+def _key(key_file):
+    from .meta import KeyFileError, load_key
+
+    try:
+        return load_key(key_file)
+    except KeyFileError as exc:
+        _fail(str(exc))
+
+
+KEY_OPTION = click.option("--key-file", type=click.Path(path_type=Path), default=None,
+                          help="签名密钥文件（也可用环境变量 XLKIT_KEY），用于核验签名")
+YEAR_OPTION = click.option("--year", type=click.IntRange(2000, 2100), default=None,
+                           help="本次收集的年度；其他年度的表格会被指出")
+JOBS_OPTION = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+                           help="并行读取的进程数（默认为 CPU 核数）")
+
+
+def _read_results(paths, key, year, jobs, label):
+    from .read import expand, iter_read
+
+    files, skipped = expand(paths)
+    results = list(skipped)
+    if not files and not skipped:
+        _fail("没有找到要读取的工作簿：" + "、".join(map(str, paths)))
+    with click.progressbar(length=len(files), label=label, file=sys.stderr,
+                           show_pos=True) as bar:
+        for r in iter_read(files, key=key, year=year, jobs=jobs):
+            results.append(r)
+            bar.update(1)
+    return results
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@KEY_OPTION
+@YEAR_OPTION
+@JOBS_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def validate(files, key_file, year, jobs, fmt) -> None:
+    """检查报回的工作簿，按文件列出每个问题（工作表!单元格）。
+
+    退出码：0 无错误；1 有错误；2 有文件无法读取。
+    """
+    import json
+
+    results = _read_results(files, _key(key_file), year, jobs, "检查")
+    if fmt == "json":
+        out = [{"file": r.path, "status": r.status, "reason": r.reason, "errors": r.errors,
+                "hints": r.hints, "findings": [f.as_dict() for f in r.findings]}
+               for r in results]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            click.echo(f"== {r.path}")
+            for f in r.findings:
+                where = f" {f.where}" if f.where else ""
+                click.echo(f"  [{f.severity}] {f.code}{where}：{f.message}")
+            click.echo("  " + _verdict(r))
+    if any(r.status == "rejected" for r in results):
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_ROWS if any(r.errors for r in results) else EXIT_OK)
+
+
+def _verdict(r) -> str:
+    if r.status == "skipped":
+        return f"跳过：{r.reason}"
+    if r.status == "rejected":
+        return f"无法读取：{r.reason}"
+    if r.errors:
+        return f"有 {r.errors} 个错误、{r.hints} 个提示，需修改后重新报送"
+    return f"通过（{r.hints} 个提示）" if r.hints else "通过"
+
+
+@main.command("read")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="输出：.xlsx 文件；文件夹（写 CSV）；以 .parquet 结尾的文件夹（写 parquet）")
+@KEY_OPTION
+@YEAR_OPTION
+@JOBS_OPTION
+@click.option("--english", is_flag=True, help=".xlsx 输出用英文列名")
+def read_cmd(paths, out, key_file, year, jobs, english) -> None:
+    """把报回的工作簿（文件或文件夹，递归）读成表：项目、资金、指标、评分表、问题清单、文件。
+
+    写出表格即退出码 0（问题都在“问题清单”和“文件”表中）；无法写出时为 2。
+    """
+    from .read import tables_of
+
+    results = _read_results(paths, _key(key_file), year, jobs, "读取")
+    tables = tables_of(results)
+    try:
+        if out.suffix.lower() == ".xlsx":
+            tables.to_excel(out, chinese=not english)
+        elif out.suffix.lower() == ".parquet":
+            tables.to_parquet(out)
+        else:
+            tables.to_csv(out)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"无法写入 {out}：{exc.strerror}")
+    n_read = sum(r.status == "read" for r in results)
+    n_rej = sum(r.status == "rejected" for r in results)
+    n_skip = sum(r.status == "skipped" for r in results)
+    errors = sum(r.errors for r in results)
+    hints = sum(r.hints for r in results)
+    click.echo(f"收到 {len(results)} 个文件：读取 {n_read}，无法读取 {n_rej}，跳过 {n_skip}；"
+               f"错误 {errors}，提示 {hints}")
+    click.echo(f"已写出：{out}")
+
+
+@main.command()
+def schema() -> None:
+    """打印读出的各张表的列（名称、类型、中文列名、含义）和问题代码。"""
+    from .findings import CODES
+    from .tables import schema_text
+
+    click.echo(schema_text())
+    click.echo("findings.code (问题代码)")
+    for code, (severity, title) in CODES.items():
+        click.echo(f"  {code:<26} {severity}  {title}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -61,11 +61,15 @@ class OpenpyxlSource:
     has_formulas = True
 
     def __init__(self, path: Path, max_merged: int = 5000):
+        import warnings
+
         import openpyxl
 
         try:
-            self.wb_f = openpyxl.load_workbook(path, data_only=False, keep_links=False)
-            self.wb_v = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+            with warnings.catch_warnings():  # unknown extensions etc. are not the user's concern
+                warnings.simplefilter("ignore")
+                self.wb_f = openpyxl.load_workbook(path, data_only=False, keep_links=False)
+                self.wb_v = openpyxl.load_workbook(path, data_only=True, keep_links=False)
         except Exception as exc:  # openpyxl raises many types on damaged files
             raise SourceError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
@@ -114,10 +118,14 @@ class XlsSource:
     has_formulas = False
 
     def __init__(self, path: Path):
+        import os
+
         import xlrd
 
         try:
-            self.book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=False)
+            with open(os.devnull, "w") as devnull:  # xlrd reports damage on stdout otherwise
+                self.book = xlrd.open_workbook(str(path), formatting_info=False,
+                                               on_demand=False, logfile=devnull, verbosity=0)
         except xlrd.biffh.XLRDError as exc:
             text = str(exc)
             if "encrypt" in text.lower():
