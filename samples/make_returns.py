@@ -21,12 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
-import io
 import re
 import shutil
 import sys
 import tempfile
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -90,32 +88,7 @@ def issue() -> dict[str, Path]:
     issued = issue_all(spec, plan(spec, listed.rows, ISSUED), year=YEAR, out_dir=ISSUED,
                        targets=targets, key=load_key(KEY_FILE), password=PASSWORD,
                        created=CREATED)
-    _fix_manifest_time(ISSUED / MANIFEST)
     return {it.row["project_code"]: it.path for it in issued}
-
-
-_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def _fix_manifest_time(path: Path) -> None:
-    """Stamp the manifest's document times with CREATED.
-
-    ``distribute.manifest_bytes`` does not receive ``created`` and xlsxwriter stamps
-    docProps/core.xml with the current time, so the manifest alone differs between runs
-    (the workbooks do not: they get ``created``). Its zip entries are already dated 1980.
-    """
-    stamp = CREATED.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(path.read_bytes())) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _CORE_TIME.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
-            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    path.write_bytes(out.getvalue())
 
 
 # --------------------------------------------------------------------------- returns data

@@ -89,7 +89,7 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
                              pw))
         if on_progress:
             on_progress(1)
-    write_atomic(out_dir / MANIFEST, manifest_bytes(spec, issued, out_dir, year, key))
+    write_atomic(out_dir / MANIFEST, manifest_bytes(spec, issued, out_dir, year, key, created))
     return issued
 
 
@@ -98,10 +98,12 @@ MANIFEST_COLUMNS = ("单位编码", "单位名称", "项目编码", "项目名�
 
 
 def manifest_bytes(spec: Spec, issued: Sequence[Issued], out_dir: Path, year: int,
-                   key: bytes | None) -> bytes:
+                   key: bytes | None, created: dt.datetime | None = None) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
                                    "strings_to_formulas": False, "strings_to_urls": False})
+    if created is not None:
+        wb.set_properties({"created": created})
     ws = wb.add_worksheet("下发清单")
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     for c, name in enumerate(MANIFEST_COLUMNS):

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import ERROR, HINT, Finding, finding
-from ..layout import SHEET, Cell, Layout, build_layout, defined_name
+from ..layout import (
+    PLAIN_COLUMNS,
+    SCORED_COLUMNS,
+    SHEET,
+    Cell,
+    Layout,
+    build_layout,
+    defined_name,
+)
 from ..meta import key_id, parse_rows, verify
 from ..parse import Parsed, clean_text, parse_money, parse_value
+from ..scoring import tier_ok
 from ..spec import DIRECTIONS, TIERS, Spec, SpecError, load_spec
 from .safety import DEFAULT_LIMITS, Limits, precheck
 from .source import CellSource, RawCell, SourceError, open_source
@@ -261,7 +270,6 @@ def field_label(layout: Layout, fld: str) -> str:
     if parts[0] == "ind":
         i = int(parts[1])
         name = layout.fields.get(f"ind.{i}.name")
-        from ..layout import PLAIN_COLUMNS, SCORED_COLUMNS
         heads = {k: h for k, h, *_ in SCORED_COLUMNS + PLAIN_COLUMNS}
         nm = name.value if name is not None and name.value else f"第 {i + 1} 个三级指标"
         return f"{nm}·{heads.get(parts[2], parts[2])}"
@@ -328,9 +336,7 @@ def _parse_inputs(form: _Form) -> None:
         if c.kind != "input":
             continue
         raw = form.raw.get(fld, RawCell())
-        if raw.formula:  # a unit may type =A1+B1 in an input; its cached value is what counts
-            pass
-        value = raw.value
+        value = raw.value  # a formula typed into an input counts by its cached value
         if c.vtype == "money":
             p = parse_money(value, money_unit)
         elif c.vtype in ("weight", "score", "any"):
@@ -487,18 +493,13 @@ def _check_indicators(form: _Form) -> None:
             if q > w + 1e-9:
                 form.add("check.score_over_weight", f"「{name}」定性得分 {q:g} 超过分值 {w:g}",
                          p + "qscore", w, q)
-            elif v("tier") is not None and not _tier_ok(v("tier"), q, w):
+            elif v("tier") is not None and not tier_ok(v("tier"), q, w):
                 form.add("check.tier_band", f"「{name}」选了“{v('tier')}”，得分 {q:g} 不在该档次"
                          f"区间内", p + "qscore", v("tier"), q)
         if score is not None and w is not None and score < w - 1e-9 and \
                 v("reason") in (None, ""):
             form.add("check.reason_missing", f"「{name}」得分 {score:g} 低于分值 {w:g}，"
                      "须填写偏差原因分析及改进措施", p + "reason", w, score)
-
-
-def _tier_ok(tier: str, q: float, w: float) -> bool:
-    from ..scoring import tier_ok
-    return tier_ok(tier, q, w)
 
 
 def _plausible(form: _Form, p: str) -> None:
