@@ -292,3 +292,21 @@ def test_read_many_accounts_for_every_file(tmp_path, filled, key):
     assert len(tables.projects) == 1 and len(tables.indicators) == 4 and len(tables.funds) == 4
     assert str(tables.projects["total_score"].dtype) == "float64"
     assert tables.findings["file"].isin(list(files)).all()
+
+
+def test_zip_bomb_and_absurd_sheets_are_rejected_before_parsing(tmp_path, filled):
+    from xlkit.read.safety import Limits
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 << 20))
+    r = read_workbook(bomb)
+    assert r.code == "file.zip_bomb" and "max_ratio" in r.reason
+    r = read_workbook(filled, limits=Limits(max_merged_ranges=10))
+    assert r.code == "file.too_complex" and "max_merged_ranges" in r.reason
+    r = read_workbook(filled, limits=Limits(max_cells=50))
+    assert r.code == "file.too_complex" and "max_cells" in r.reason
+    r = read_workbook(filled, limits=Limits(max_file_bytes=1000))
+    assert r.code == "file.too_large" and "max_file_bytes" in r.reason

@@ -31,8 +31,7 @@ class Limits:
     max_ratio: float = 200.0  # uncompressed / compressed of one large entry
     max_sheet_bytes: int = 60 * 1024 * 1024
     max_merged_ranges: int = 5000
-    max_rows: int = 5000
-    max_columns: int = 200
+    max_cells: int = 200_000  # per sheet
     seconds_per_file: float = 60.0
     memory_bytes: int = 3 * 1024 * 1024 * 1024
 
@@ -127,15 +126,43 @@ def _check_zip(path: Path, limits: Limits) -> Precheck:
                                      "“Excel 工作簿(*.xlsx)”后报送", **where))
         result = Precheck(kind="xlsx")
         for i in infos:
-            if i.filename.startswith("xl/worksheets/") and i.file_size > limits.max_sheet_bytes:
+            if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
+                continue
+            if i.file_size > limits.max_sheet_bytes:
                 return Precheck(rejected=finding(
                     "file.too_complex", f"工作表 {i.filename} 解压后 {i.file_size} 字节，超过上限"
                                         "（max_sheet_bytes）", **where))
+            try:
+                cells, merged = _count_cells(z, i)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+                return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）",
+                                                 **where))
+            if cells > limits.max_cells:
+                return Precheck(rejected=finding(
+                    "file.too_complex", f"工作表 {i.filename} 有 {cells} 个单元格，超过上限 "
+                                        f"{limits.max_cells}（max_cells）", **where))
+            if merged > limits.max_merged_ranges:
+                return Precheck(rejected=finding(
+                    "file.too_complex", f"工作表 {i.filename} 有 {merged} 个合并区域，超过上限 "
+                                        f"{limits.max_merged_ranges}（max_merged_ranges）", **where))
         if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
                 n.startswith("xl/macrosheets/") for n in names):
             result.hints.append(finding("file.macro", "工作簿含有宏；宏不会被运行，已按普通工作簿读取",
                                         **where))
         return result
+
+
+def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
+    """Cells and merged ranges of one sheet part, counted on the stream (no parsing)."""
+    cells = merged = 0
+    tail = b""
+    with z.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            cells += data.count(b"<c ") - tail.count(b"<c ")
+            merged += data.count(b"<mergeCell ") - tail.count(b"<mergeCell ")
+            tail = data[-16:]
+    return cells, merged
 
 
 def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:

@@ -55,12 +55,16 @@ def split_ref(ref: str) -> tuple[str, str] | None:
 
 
 class OpenpyxlSource:
-    """The thorough path: openpyxl, once for formulas and once for cached values."""
+    """The thorough path: openpyxl in read-only mode, once for formulas, once for values.
+
+    Only the rectangle that holds the requested cells is scanned, so a sheet that claims
+    absurd dimensions costs nothing extra.
+    """
 
     kind = "xlsx"
     has_formulas = True
 
-    def __init__(self, path: Path, max_merged: int = 5000):
+    def __init__(self, path: Path):
         import warnings
 
         import openpyxl
@@ -68,16 +72,18 @@ class OpenpyxlSource:
         try:
             with warnings.catch_warnings():  # unknown extensions etc. are not the user's concern
                 warnings.simplefilter("ignore")
-                self.wb_f = openpyxl.load_workbook(path, data_only=False, keep_links=False)
-                self.wb_v = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+                self.wb_f = openpyxl.load_workbook(path, read_only=True, data_only=False,
+                                                   keep_links=False)
+                self.wb_v = openpyxl.load_workbook(path, read_only=True, data_only=True,
+                                                   keep_links=False)
         except Exception as exc:  # openpyxl raises many types on damaged files
             raise SourceError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
-        for ws in self.wb_f.worksheets:
-            if len(ws.merged_cells.ranges) > max_merged:
-                raise SourceError("file.too_complex", f"工作表「{ws.title}」有 "
-                                  f"{len(ws.merged_cells.ranges)} 个合并区域，超过上限 {max_merged}"
-                                  "（max_merged_ranges）")
+        self._cache: dict[str, dict[str, RawCell]] = {}
+
+    def close(self) -> None:
+        self.wb_f.close()
+        self.wb_v.close()
 
     def sheets(self) -> dict[str, str]:
         return {ws.title: ws.sheet_state for ws in self.wb_f.worksheets}
@@ -87,7 +93,8 @@ class OpenpyxlSource:
             return None
         ws = self.wb_v[META_SHEET]
         return {str(r[0]): "" if r[1] is None else str(r[1])
-                for r in ws.iter_rows(min_col=1, max_col=2, values_only=True) if r[0] is not None}
+                for r in ws.iter_rows(min_col=1, max_col=2, max_row=1000, values_only=True)
+                if r and r[0] is not None}
 
     def names(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -97,18 +104,34 @@ class OpenpyxlSource:
                 out[name] = ref
         return out
 
+    def load(self, sheet: str, addresses: list[str]) -> None:
+        """Scan once the rectangle of ``sheet`` that holds ``addresses``."""
+        from openpyxl.utils.cell import coordinate_to_tuple
+
+        if sheet not in self.wb_f.sheetnames or not addresses:
+            return
+        spots = [coordinate_to_tuple(a) for a in addresses]
+        max_row, max_col = max(r for r, _ in spots), max(c for _, c in spots)
+        values = {}
+        for row in self.wb_v[sheet].iter_rows(max_row=max_row, max_col=max_col):
+            for c in row:
+                if getattr(c, "value", None) is not None:
+                    values[c.coordinate] = c.value
+        cells = {}
+        for row in self.wb_f[sheet].iter_rows(max_row=max_row, max_col=max_col):
+            for c in row:
+                v = getattr(c, "value", None)
+                if v is None:
+                    continue
+                formula = v if c.data_type == "f" or (isinstance(v, str) and v.startswith("=")) \
+                    else None
+                shown = values.get(c.coordinate) if formula else v
+                cells[c.coordinate] = RawCell(shown, str(formula) if formula else None,
+                                              "%" in (c.number_format or ""))
+        self._cache.setdefault(sheet, {}).update(cells)
+
     def cell(self, sheet: str, address: str) -> RawCell:
-        if sheet not in self.wb_f.sheetnames:
-            return RawCell()
-        f = self.wb_f[sheet][address]
-        v = self.wb_v[sheet][address]
-        formula = f.value if isinstance(f.value, str) and f.value.startswith("=") else None
-        if formula is None and f.data_type == "f":
-            formula = str(f.value)
-        value = v.value
-        if formula is None:
-            value = f.value
-        return RawCell(value, formula, "%" in (f.number_format or ""))
+        return self._cache.get(sheet, {}).get(address, RawCell())
 
 
 class XlsSource:
@@ -153,6 +176,9 @@ class XlsSource:
     def names(self) -> dict[str, tuple[str, str]]:
         return {}  # xlrd's name formulas are not dependable; _meta's field map is used
 
+    def load(self, sheet: str, addresses: list[str]) -> None:
+        pass  # xlrd has read the whole book already
+
     def cell(self, sheet: str, address: str) -> RawCell:
         import xlrd
         from openpyxl.utils.cell import coordinate_to_tuple
@@ -173,5 +199,5 @@ class XlsSource:
         return RawCell(x.value)
 
 
-def open_source(path: Path, kind: str, max_merged: int = 5000) -> CellSource:
-    return XlsSource(path) if kind == "xls" else OpenpyxlSource(path, max_merged)
+def open_source(path: Path, kind: str) -> CellSource:
+    return XlsSource(path) if kind == "xls" else OpenpyxlSource(path)

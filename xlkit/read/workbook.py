@@ -84,13 +84,17 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
     result.findings += pre.hints
     try:
-        source = open_source(path, pre.kind, limits.max_merged_ranges)
+        source = open_source(path, pre.kind)
     except SourceError as exc:
         return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
     try:
         _read(result, path, source, key, year)
     except _Rejected as exc:
         _reject(result, exc.finding)
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
     return _finish(result)
 
 
@@ -226,6 +230,11 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     if source.kind == "xls":
         result.findings.append(finding("file.xls", "工作簿被另存为 .xls：只读取数值，无法核对公式",
                                        **where))
+    by_sheet: dict[str, list[str]] = {}
+    for sheet, addr in form.where.values():
+        by_sheet.setdefault(sheet, []).append(addr)
+    for sheet, addrs in by_sheet.items():
+        source.load(sheet, addrs)
     for fld, (sheet, addr) in form.where.items():
         form.raw[fld] = source.cell(sheet, addr)
     _check_issued(form)
