@@ -310,3 +310,14 @@ def test_zip_bomb_and_absurd_sheets_are_rejected_before_parsing(tmp_path, filled
     assert r.code == "file.too_complex" and "max_cells" in r.reason
     r = read_workbook(filled, limits=Limits(max_file_bytes=1000))
     assert r.code == "file.too_large" and "max_file_bytes" in r.reason
+
+
+def test_other_template_version_is_said(tmp_path, filled):
+    wb = openpyxl.load_workbook(filled)
+    for row in wb[META_SHEET].iter_rows():
+        if row[0].value == "payload.0":
+            row[1].value = row[1].value.replace('"template_version":1', '"template_version":2')
+    wb.save(tmp_path / "v.xlsx")
+    r = read_workbook(tmp_path / "v.xlsx")
+    f = by_code(r, "meta.other_version")
+    assert f.severity == "提示" and "第 2 版" in f.message and r.status == "read"
