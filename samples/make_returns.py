@@ -445,9 +445,10 @@ def fill(src: Path, dst: Path, ret: Return) -> None:
     ms.save_reproducibly(wb, dst)
 
 
-def make_returns(issued: Mapping[str, Path]) -> dict[str, Path]:
-    shutil.rmtree(RETURNS, ignore_errors=True)
-    RETURNS.mkdir()
+def make_returns(issued: Mapping[str, Path], returns: Path = RETURNS) -> dict[str, Path]:
+    """Fill the issued workbooks as the seed units did, into ``returns`` (made anew)."""
+    shutil.rmtree(returns, ignore_errors=True)
+    returns.mkdir(parents=True)
     codes = {r.project for r in RETURNS_DATA}
     if codes & set(NOT_RETURNED) or codes | set(NOT_RETURNED) != set(issued):
         raise ValueError("every issued project must be returned or listed as not returned")
@@ -456,7 +457,7 @@ def make_returns(issued: Mapping[str, Path]) -> dict[str, Path]:
         src = issued[ret.project]
         if src.parent.name != ret.unit_dir:
             raise ValueError(f"{ret.project}: issued under {src.parent.name}, not {ret.unit_dir}")
-        dst = RETURNS / ret.unit_dir / f"{src.stem}{ret.rename}{src.suffix}"
+        dst = returns / ret.unit_dir / f"{src.stem}{ret.rename}{src.suffix}"
         fill(src, dst, ret)
         out[ret.project] = dst
     return out

@@ -256,5 +256,160 @@ def schema() -> None:
         click.echo(f"  {code:<26} {severity}  {title}")
 
 
+FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path))
+@click.option("--list", "list_path", required=True, type=click.Path(path_type=Path),
+              help="下发时用的预算清单（.xlsx 或 .csv）")
+@click.option("--final", "finals", multiple=True, type=click.Path(path_type=Path),
+              help="决算表（项目支出决算或收入支出决算表），可多次使用")
+@click.option("--targets", type=click.Path(path_type=Path), help="现行的绩效目标，用于核对下发的目标")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path),
+              help="本单位的审核规则（YAML）")
+@click.option("-o", "--out", "report", required=True, type=click.Path(path_type=Path),
+              help="报告工作簿（.xlsx）")
+@click.option("--db", type=click.Path(path_type=Path), help="台账（默认与报告同目录）")
+@click.option("--spec", "spec_ref", default="project-2020", show_default=True,
+              help="下发时用的表式")
+@click.option("--money-unit", type=click.Choice(["万元", "元"]), default="万元",
+              show_default=True, help="预算清单的金额单位")
+@click.option("--final-money-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="决算表的金额单位（默认从表头“单位：元”识别）")
+@click.option("--mapping", type=click.Path(path_type=Path), help="决算表的列映射（YAML）")
+@KEY_OPTION
+@YEAR_OPTION
+@JOBS_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="错误", show_default=True,
+              help="出现何种级别的问题时以退出码 1 结束")
+def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref, money_unit,
+            final_money_unit, mapping, key_file, year, jobs, fmt, fail_on) -> None:
+    """收集一个文件夹中报回的工作簿，与预算清单、决算核对，写出报告。
+
+    退出码：0 完成；1 有错误（见 --fail-on）；2 输入（清单、决算、规则）无法使用。
+    """
+    import json
+
+    from . import collect as collecting
+    from .ledger import LedgerBusy
+
+    _load_spec(spec_ref)
+    bar = None
+
+    def start(n):
+        nonlocal bar
+        bar = click.progressbar(length=n, label=f"读取 {n} 个新的或改动过的文件", file=sys.stderr,
+                                show_pos=True)
+        bar.__enter__()
+
+    try:
+        outcome = collecting.collect(
+            inbox, list_path, report, finals=finals, targets=targets, rules_path=rules_path,
+            db=db, spec_ref=spec_ref, key=_key(key_file), year=year, money_unit=money_unit,
+            final_money_unit=final_money_unit, mapping=mapping, jobs=jobs, on_start=start,
+            on_result=lambda r: bar.update(1) if bar else None)
+    except (collecting.CollectInputError, LedgerBusy) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"无法写入：{exc.filename or ''} {exc.strerror}")
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    summary = outcome.result.summary()
+    if fmt == "json":
+        click.echo(json.dumps({"summary": summary, "report": str(outcome.report),
+                               "ledger": str(outcome.db), "read_now": outcome.read_now,
+                               "reused": outcome.reused, "notes": outcome.input_notes},
+                              ensure_ascii=False, indent=2))
+    else:
+        for note in outcome.input_notes:
+            click.echo(f"  清单提示：{note}", err=True)
+        _print_summary(summary, outcome)
+    severities = FAIL_ON[fail_on]
+    sys.exit(EXIT_ROWS if any(summary[s] for s in severities) else EXIT_OK)
+
+
+def _print_summary(summary, outcome) -> None:
+    from .reconcile import rule_title
+
+    s = summary
+    click.echo(f"应报 {s['应报']}  已报 {s['已报']}  未报 {s['未报']}  "
+               f"收到文件 {s['收到文件']}（读取 {s['读取']} + 无法读取 {s['无法读取']}）  "
+               f"错误 {s['错误']}  提示 {s['提示']}")
+    if s["主要问题"]:
+        click.echo("主要问题：")
+        for item in s["主要问题"]:
+            click.echo(f"  {item['级别']}  {item['数量']:>4}  {item['规则']:<28} "
+                       f"{rule_title(item['规则'])}")
+    click.echo(f"报告：{outcome.report}")
+    click.echo(f"台账：{outcome.db}（本次读取 {outcome.read_now} 个文件，沿用 {outcome.reused} 个）")
+
+
+@main.command()
+@click.option("--db", required=True, type=click.Path(path_type=Path, exists=True),
+              help="collect 的台账")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def status(db, fmt) -> None:
+    """台账中的情况：已报、未报、被替代的文件。"""
+    import json
+    import sqlite3
+
+    from .ledger import open_readonly
+
+    try:
+        led = open_readonly(db)
+        st = led.status()
+        led.close()
+    except sqlite3.DatabaseError as exc:
+        _fail(f"{db} 不是 xlkit 台账（{exc}）")
+    files = [f for f in st["files"] if f["status"] != "gone"]
+    supplied = {f["project_code"] for f in files if f["status"] == "read"
+                and not f["superseded_by"]}
+    missing = [e for e in st["expected"] if e["project_code"] not in supplied]
+    superseded = [f for f in files if f["superseded_by"]]
+    if fmt == "json":
+        click.echo(json.dumps({"returned": [f for f in files if f["status"] == "read"
+                                            and not f["superseded_by"]],
+                               "rejected": [f for f in files if f["status"] == "rejected"],
+                               "missing": missing, "superseded": superseded,
+                               "last_run": st["last_run"]}, ensure_ascii=False, indent=2))
+        return
+    if st["last_run"]:
+        r = st["last_run"]
+        click.echo(f"上次收集：{r['finished']}，报告 {r['report']}")
+    click.echo(f"已报 {len(supplied)}，未报 {len(missing)}，被替代 {len(superseded)}，"
+               f"无法读取 {sum(f['status'] == 'rejected' for f in files)}")
+    for f in files:
+        if f["status"] == "read" and not f["superseded_by"]:
+            click.echo(f"  已报    {f['project_code'] or f['unit_code']}  {f['path']}")
+    for e in missing:
+        contact = f"  {e['contact'] or ''} {e['phone'] or ''}".rstrip()
+        click.echo(f"  未报    {e['project_code']}  {e['unit_name']}  {e['project_name']}{contact}")
+    for f in superseded:
+        click.echo(f"  被替代  {f['path']} → {f['superseded_by']}")
+    for f in files:
+        if f["status"] == "rejected":
+            click.echo(f"  无法读取  {f['path']}")
+
+
+@main.command()
+@click.argument("folder", required=False, default="xlkit-demo", type=click.Path(path_type=Path))
+@JOBS_OPTION
+def demo(folder, jobs) -> None:
+    """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告。"""
+    from .demo import run_demo
+
+    try:
+        outcome = run_demo(folder, jobs=jobs)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    click.echo(f"示例一轮已完成：下发 {folder / 'issued'}，报回 {folder / 'returns'}")
+    _print_summary(outcome.result.summary(), outcome)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -54,6 +54,7 @@ CODES: dict[str, tuple[str, str]] = {
     "calc.formula_overwritten": (ERROR, "公式被改成了常量"),
     "calc.formula_changed": (HINT, "公式被改动"),
     "calc.stale": (ERROR, "表内数字与重新计算结果不一致"),
+    "target.changed": (HINT, "下发的绩效目标与现行绩效目标不一致"),
     # in-form checks
     "check.score_over_weight": (ERROR, "得分超过分值"),
     "check.tier_band": (ERROR, "定性得分不在所选档次区间内"),

@@ -128,6 +128,9 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("code", "string", "规则", "finding code of the reason"),
         ("size", "Int64", "大小", "bytes"),
         ("sha256", "string", "SHA256", "sha256 of the file"),
+        ("modified", "string", "保存时间", "when the workbook says it was last saved"),
+        ("superseded_by", "string", "被替代", "a newer return of the same project that is used "
+                                              "instead of this one"),
         ("template_id", "string", "表式", "form spec id when recognised"),
         *_KEYS,
         ("errors", "Int64", "错误数", "number of 错误 findings"),

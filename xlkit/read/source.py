@@ -35,6 +35,7 @@ class CellSource(Protocol):
     has_formulas: bool
 
     def sheets(self) -> dict[str, str]: ...  # name -> visible | hidden | veryHidden
+    def modified(self) -> str | None: ...
     def meta_rows(self) -> dict[str, str] | None: ...
     def names(self) -> dict[str, tuple[str, str]]: ...  # name -> (sheet, "A1")
     def cell(self, sheet: str, address: str) -> RawCell: ...
@@ -87,6 +88,11 @@ class OpenpyxlSource:
 
     def sheets(self) -> dict[str, str]:
         return {ws.title: ws.sheet_state for ws in self.wb_f.worksheets}
+
+    def modified(self) -> str | None:
+        """When the workbook says it was last saved (docProps/core.xml), ISO format."""
+        when = getattr(self.wb_f.properties, "modified", None)
+        return when.isoformat(timespec="seconds") if when else None
 
     def meta_rows(self) -> dict[str, str] | None:
         if META_SHEET not in self.wb_v.sheetnames:
@@ -158,6 +164,9 @@ class XlsSource:
         except Exception as exc:  # damaged BIFF raises anything from struct to IndexError
             raise SourceError("file.corrupt", f".xls 文件损坏，无法读取（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
+
+    def modified(self) -> str | None:
+        return None  # BIFF keeps it in a property stream xlrd does not read
 
     def sheets(self) -> dict[str, str]:
         states = {0: "visible", 1: "hidden", 2: "veryHidden"}

@@ -53,6 +53,20 @@ class ReadResult:
     def errors(self) -> int:
         return sum(f.severity == ERROR for f in self.findings)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the ledger (JSON-safe)."""
+        return {"path": self.path, "status": self.status, "reason": self.reason,
+                "code": self.code, "findings": [f.as_dict() for f in self.findings],
+                "project": self.project, "funds": self.funds, "indicators": self.indicators,
+                "scores": self.scores, "file": self.file}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReadResult:
+        r = cls(d["path"], d["status"], d["reason"], d["code"],
+                [Finding(**f) for f in d["findings"]], d["project"], d["funds"],
+                d["indicators"], d["scores"], d["file"])
+        return r
+
     @property
     def hints(self) -> int:
         return sum(f.severity == HINT for f in self.findings)
@@ -87,6 +101,7 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
         source = open_source(path, pre.kind)
     except SourceError as exc:
         return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
+    result.file["modified"] = source.modified()
     try:
         _read(result, path, source, key, year)
     except _Rejected as exc:

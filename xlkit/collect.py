@@ -1,0 +1,204 @@
+"""The office's whole round in one call: read the inbox (new and changed files only), join
+with the budget list and the 决算, run the rules, write the report, keep the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .findings import Finding, finding
+from .ledger import Ledger, Seen
+from .parse import clean_text
+from .read import expand, iter_read, tables_of
+from .read.safety import DEFAULT_LIMITS, Limits
+from .read.workbook import ReadResult
+from .reconcile import reconcile
+from .round import RoundResult
+from .rules import RuleError, builtin_rules, load_rules
+from .spec import load_spec
+
+
+class CollectInputError(Exception):
+    """An input the round cannot do without (the list, a 决算, the rules file)."""
+
+
+@dataclass
+class CollectOutcome:
+    result: RoundResult
+    report: Path
+    db: Path
+    read_now: int = 0
+    reused: int = 0
+    input_notes: list[str] = field(default_factory=list)
+
+
+def default_db(report: Path) -> Path:
+    return report.with_name(report.stem + ".ledger.sqlite")
+
+
+def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
+            finals: Sequence[str | Path] = (), targets: str | Path | None = None,
+            rules_path: str | Path | None = None, db: str | Path | None = None,
+            spec_ref: str = "project-2020", key: bytes | None = None, year: int | None = None,
+            money_unit: str = "万元", final_money_unit: str | None = None,
+            mapping: str | Path | None = None,
+            jobs: int | None = None, limits: Limits = DEFAULT_LIMITS,
+            on_start: Callable[[int], None] | None = None,
+            on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
+    from .distlist import ListError, read_list
+    from .report import write_report
+
+    report = Path(report)
+    db_path = Path(db) if db else default_db(report)
+    spec = load_spec(spec_ref)
+    notes: list[str] = []
+    try:
+        listed = read_list(list_path, money_unit=money_unit, level=spec.level)
+    except ListError as exc:
+        raise CollectInputError(str(exc)) from None
+    notes += [str(p) for p in listed.problems]
+    if not listed.rows:
+        raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
+    imported, source_findings = _finals(finals, final_money_unit, mapping)
+    rules, broken = _rules(rules_path)
+    approved, target_findings = _targets(targets) if targets else ({}, [])
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    context = f"{_kid(key) if key else 'unsigned'}|{year}"
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise CollectInputError(f"收件目录 {inbox} 不存在")
+    files, skipped = expand([inbox])
+    with Ledger(db_path) as ledger:
+        reused, todo = ledger.plan(files, context)
+        if on_start:
+            on_start(len(todo))
+        fresh: list[tuple[ReadResult, Seen | None]] = []
+        before = {p: _seen(p) for p in todo}
+        batch: list[tuple[ReadResult, Seen | None]] = []
+        for r in iter_read(todo, key=key, year=year, limits=limits, jobs=jobs):
+            seen = before.get(Path(r.path))
+            after = _seen(Path(r.path))
+            if seen is None or after is None or (seen.size, seen.mtime_ns) != (
+                    after.size, after.mtime_ns):
+                seen = None  # the file changed while it was read: read it again next run
+            batch.append((r, seen))
+            fresh.append((r, seen))
+            if on_result:
+                on_result(r)
+            if len(batch) >= 200:
+                ledger.record(batch, context)
+                batch = []
+        ledger.record(batch, context)
+        results = skipped + reused + [r for r, _ in fresh]
+        results.sort(key=lambda r: r.path)
+        tables = tables_of(results)
+        target_findings += _compare_targets(tables, approved)
+        result = reconcile(tables, listed.rows, finals=imported,
+                           source_findings=source_findings + target_findings, rules=rules,
+                           broken_rules=broken, level=spec.level, year=year)
+        write_report(report, result)
+        superseded = {row["path"]: row["superseded_by"]
+                      for row in result.tables.files.to_dict("records")
+                      if isinstance(row.get("superseded_by"), str)}
+        ledger.finish_run([r.path for r in results], superseded,
+                          [{k: r.get(k) for k in ("unit_code", "unit_name", "project_code",
+                                                  "project_name", "contact", "phone")}
+                           for r in listed.rows], str(inbox), str(report), result.summary(),
+                          started)
+    return CollectOutcome(result, report, db_path, len(todo), len(reused), notes)
+
+
+def _kid(key: bytes) -> str:
+    from .meta import key_id
+    return key_id(key)
+
+
+def _seen(path: Path) -> Seen | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return Seen(str(path), st.st_size, st.st_mtime_ns)
+
+
+def _finals(paths: Sequence[str | Path], money_unit: str | None,
+            mapping: str | Path | None) -> tuple[list[Any], list[Finding]]:
+    if not paths:
+        return [], []
+    from .sources import SourceError, load_mapping, read_final
+
+    try:
+        mapped = load_mapping(mapping) if mapping else None
+    except SourceError as exc:
+        raise CollectInputError(str(exc)) from None
+    imported, findings = [], []
+    for p in paths:
+        try:
+            imp = read_final(p, money_unit=money_unit, mapping=mapped)
+        except SourceError as exc:
+            raise CollectInputError(str(exc)) from None
+        imported.append(imp)
+        findings += imp.findings
+    return imported, findings
+
+
+def _rules(path: str | Path | None) -> tuple[list, list[str]]:
+    rules = builtin_rules()
+    if path is None:
+        return rules, []
+    try:
+        own, broken = load_rules(path)
+    except RuleError as exc:
+        raise CollectInputError(str(exc)) from None
+    ids = {r.id for r in rules}
+    for r in own:
+        if r.id in ids:  # an office may redefine a built-in rule
+            rules = [x for x in rules if x.id != r.id]
+    return rules + own, broken
+
+
+def _targets(path: str | Path) -> tuple[dict[str, list[dict]], list[Finding]]:
+    """The approved targets by project, and the problems of the file itself."""
+    from .distlist import ListError, read_targets
+
+    try:
+        by_code, problems = read_targets(path)
+    except ListError as exc:
+        raise CollectInputError(str(exc)) from None
+    return by_code, [finding("value.ambiguous", p.message, file=str(p.file), sheet=p.sheet or "",
+                             field=p.column or "") for p in problems]
+
+
+def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Finding]:
+    """Targets a return was issued with that differ from the approved-targets file now."""
+    out: list[Finding] = []
+    if not approved or tables.indicators.empty:
+        return out
+    ind = tables.indicators[tables.indicators["prefilled"].fillna(False).astype(bool)]
+    for row in ind.to_dict("records"):
+        wanted = {t["name"]: t for t in approved.get(row["project_code"] or "", [])}
+        t = wanted.get(row["name"])
+        sheet, _, cell = (row["cell"] or "").partition("!")
+        if t is None:
+            if row["project_code"] in approved:
+                out.append(finding("target.changed", f"「{row['name']}」不在现行的绩效目标中",
+                                   file=row["source_file"], sheet=sheet, cell=cell,
+                                   field="name", actual=row["name"]))
+            continue
+        for key, label in (("target", "年度指标值"), ("weight", "分值"),
+                           ("direction", "指标方向")):
+            now = t.get(key)
+            was = row["target_text"] if key == "target" and not isinstance(
+                now, (int, float)) else row["target_value" if key == "target" else key]
+            if isinstance(now, (int, float)) and isinstance(was, (int, float)):
+                same = abs(float(now) - float(was)) < 1e-9
+            else:
+                same = now is None or clean_text(now) == clean_text(was)
+            if not same:
+                out.append(finding("target.changed", f"「{row['name']}」下发时{label}为 {was}，"
+                                   f"现行绩效目标为 {now}", file=row["source_file"], sheet=sheet,
+                                   cell=cell, field=key, expected=str(now), actual=str(was)))
+    return out

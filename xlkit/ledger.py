@@ -1,0 +1,213 @@
+"""The collect ledger: every file ever seen in the inbox, what it supplied, and when.
+
+SQLite, one row per path: size, mtime, sha256, first / last seen, status, the project it
+supplied, what superseded it, and the reader's result as JSON — so a re-run reads only new
+or changed files. Each run holds an exclusive lock (a second run is refused with a clear
+message) and writes in transactions (a killed run leaves the ledger as it was before the
+interrupted transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .read.workbook import ReadResult, file_sha256
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+    first_seen TEXT, last_seen TEXT,
+    status TEXT,               -- read | rejected | skipped | gone
+    unit_code TEXT, project_code TEXT,
+    superseded_by TEXT,
+    context TEXT,              -- key id and year the result was read with
+    result TEXT                -- ReadResult as JSON
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started TEXT, finished TEXT, inbox TEXT, report TEXT, summary TEXT
+);
+CREATE TABLE IF NOT EXISTS expected (
+    unit_code TEXT, unit_name TEXT, project_code TEXT, project_name TEXT,
+    contact TEXT, phone TEXT
+);
+"""
+
+
+class LedgerBusy(RuntimeError):
+    """Another run holds the ledger."""
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass
+class Seen:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class Ledger:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = open(str(self.path) + ".lock", "a+")  # noqa: SIM115 - held for the run
+        try:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_fh.seek(0)
+            who = self._lock_fh.read().strip()
+            self._lock_fh.close()
+            raise LedgerBusy(f"台账 {self.path} 正被另一个 collect 使用（{who or '进程未知'}），"
+                             "请等它结束后再运行") from None
+        self._lock_fh.seek(0)
+        self._lock_fh.truncate()
+        self._lock_fh.write(f"进程 {os.getpid()}，开始于 {_now()}")
+        self._lock_fh.flush()
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            self._lock_fh.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reuse or re-read
+    def plan(self, paths: Iterable[Path], context: str) -> tuple[list[ReadResult], list[Path]]:
+        """Results still valid for unchanged files, and the files that must be read."""
+        known = {r[0]: r for r in self.db.execute(
+            "SELECT path, size, mtime_ns, sha256, context, result FROM files")}
+        reuse: list[ReadResult] = []
+        todo: list[Path] = []
+        moved: list[tuple[int, int, str]] = []
+        for p in paths:
+            row = known.get(str(p))
+            try:
+                st = p.stat()
+            except OSError:
+                todo.append(p)
+                continue
+            if row is None or row[4] != context or row[5] is None:
+                todo.append(p)
+                continue
+            if (row[1], row[2]) == (st.st_size, st.st_mtime_ns):
+                reuse.append(ReadResult.from_dict(json.loads(row[5])))
+            elif row[1] == st.st_size and file_sha256(p) == row[3]:
+                moved.append((st.st_size, st.st_mtime_ns, str(p)))  # touched, not changed
+                reuse.append(ReadResult.from_dict(json.loads(row[5])))
+            else:
+                todo.append(p)
+        if moved:
+            with self.transaction():
+                self.db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?", moved)
+        return reuse, todo
+
+    def record(self, results: Iterable[tuple[ReadResult, Seen | None]], context: str) -> None:
+        """Store freshly read results in one transaction."""
+        now = _now()
+        rows = []
+        for r, seen in results:
+            if seen is None:
+                continue  # changed while being read: leave it to the next run
+            p = r.project or {}
+            rows.append((r.path, seen.size, seen.mtime_ns, r.file.get("sha256"), now, now,
+                         r.status, p.get("unit_code"), p.get("project_code"), context,
+                         json.dumps(r.to_dict(), ensure_ascii=False, default=str)))
+        with self.transaction():
+            self.db.executemany(
+                """INSERT INTO files (path, size, mtime_ns, sha256, first_seen, last_seen,
+                       status, unit_code, project_code, context, result)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(path) DO UPDATE SET size=excluded.size,
+                       mtime_ns=excluded.mtime_ns, sha256=excluded.sha256,
+                       last_seen=excluded.last_seen, status=excluded.status,
+                       unit_code=excluded.unit_code, project_code=excluded.project_code,
+                       context=excluded.context, result=excluded.result,
+                       superseded_by=NULL""", rows)
+
+    def finish_run(self, present: Iterable[str], superseded: Mapping[str, str],
+                   expected: Iterable[Mapping[str, Any]], inbox: str, report: str,
+                   summary: Mapping[str, Any], started: str) -> None:
+        present = list(present)
+        now = _now()
+        with self.transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS present (path TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM present")
+            self.db.executemany("INSERT OR IGNORE INTO present VALUES (?)",
+                                [(p,) for p in present])
+            self.db.execute("UPDATE files SET last_seen=? WHERE path IN (SELECT path FROM "
+                            "present)", (now,))
+            self.db.execute("UPDATE files SET status='gone' WHERE path NOT IN (SELECT path "
+                            "FROM present)")
+            self.db.execute("UPDATE files SET superseded_by=NULL")
+            self.db.executemany("UPDATE files SET superseded_by=? WHERE path=?",
+                                [(new, old) for old, new in superseded.items()])
+            self.db.execute("DELETE FROM expected")
+            self.db.executemany(
+                "INSERT INTO expected VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.get("unit_code"), e.get("unit_name"), e.get("project_code"),
+                  e.get("project_name"), e.get("contact"), e.get("phone")) for e in expected])
+            self.db.execute("INSERT INTO runs (started, finished, inbox, report, summary) "
+                            "VALUES (?, ?, ?, ?, ?)", (started, now, inbox, report,
+                                                       json.dumps(summary, ensure_ascii=False)))
+
+    def transaction(self):
+        return _Transaction(self.db)
+
+    # ---------------------------------------------------------------------------- status
+    def status(self) -> dict[str, Any]:
+        def rows(sql: str) -> list[dict[str, Any]]:
+            cur = self.db.execute(sql)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur]
+
+        files = rows("SELECT path, status, unit_code, project_code, superseded_by, first_seen, "
+                     "last_seen FROM files ORDER BY path")
+        expected = rows("SELECT * FROM expected")
+        last = rows("SELECT started, finished, inbox, report, summary FROM runs "
+                    "ORDER BY id DESC LIMIT 1")
+        if last:
+            last[0]["summary"] = json.loads(last[0]["summary"])
+        return {"files": files, "expected": expected, "last_run": last[0] if last else None}
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, *_):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def open_readonly(path: str | Path) -> Ledger:
+    """For ``xlkit status``: no lock needed, nothing written."""
+    led = Ledger.__new__(Ledger)
+    led.path = Path(path)
+    uri = f"file:{led.path}?mode=ro"
+    led.db = sqlite3.connect(uri, uri=True)
+    led._lock_fh = None  # type: ignore[assignment]
+    return led

@@ -1,0 +1,339 @@
+"""Cross-check the returns against the budget list and the 决算: the office's 审核.
+
+Joins returns ↔ list ↔ 决算 by 项目编码, falling back to normalised 单位 + 项目名称 (full /
+half width, brackets and their content, spaces), and says which way each match was made.
+Then runs the rules (xlkit.rules) and gathers every finding — the reader's, the importers'
+and the rules' — into one 问题清单 with unit and project on every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .findings import ERROR, HINT, Finding
+from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
+from .rules import Missing, Rule, RuleError, builtin_rules, render
+from .tables import Tables
+
+MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
+#: Codes of the reconciler's own structural checks, with severity and title.
+RECONCILE_CODES = {
+    "return.missing": (HINT, "未报送"),
+    "return.unknown": (ERROR, "报回的表格不在预算清单中"),
+    "return.duplicate": (HINT, "同一项目收到多份，采用最新的一份"),
+    "return.matched_by_name": (HINT, "项目编码不一致，按单位和项目名称匹配"),
+    "rules.broken": (HINT, "规则无法执行"),
+}
+
+
+def rule_title(code: str) -> str:
+    """The Chinese title of any finding or rule code."""
+    from .findings import CODES
+
+    if code in CODES:
+        return CODES[code][1]
+    if code in RECONCILE_CODES:
+        return RECONCILE_CODES[code][1]
+    try:
+        from .sources import SOURCE_CODES
+        if code in SOURCE_CODES:
+            return SOURCE_CODES[code][1]
+    except ImportError:
+        pass
+    return next((r.title for r in builtin_rules() if r.id == code), "")
+
+
+def normalise(text: Any) -> str:
+    """For matching names: full-width → half-width, no spaces, brackets and their content gone."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    t = unicodedata.normalize("NFKC", str(text))
+    t = re.sub(r"[\(\[【〔][^\)\]】〕]*[\)\]】〕]", "", t)
+    return re.sub(r"[\s\u3000]+", "", t).lower()
+
+
+def _code(text: Any) -> str:
+    return "" if text is None or (isinstance(text, float) and math.isnan(text)) else \
+        unicodedata.normalize("NFKC", str(text)).strip().lstrip("'")
+
+
+def _num(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _clean(v: Any) -> Any:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
+class _Index:
+    """Look rows up by code, then by normalised unit + name."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]], code_key: str, unit_key: str,
+                 name_key: str):
+        self.rows = list(rows)
+        self.by_code: dict[str, int] = {}
+        self.by_name: dict[tuple[str, str], int] = {}
+        for i, r in enumerate(self.rows):
+            self.by_code.setdefault(_code(r.get(code_key)), i)
+            self.by_name.setdefault((normalise(r.get(unit_key)), normalise(r.get(name_key))), i)
+        self.by_code.pop("", None)
+
+    def find(self, code: Any, unit: Any, name: Any) -> tuple[int | None, str]:
+        i = self.by_code.get(_code(code))
+        if i is not None:
+            return i, MATCH_BY_CODE
+        i = self.by_name.get((normalise(unit), normalise(name)))
+        if i is not None and normalise(name):
+            return i, MATCH_BY_NAME
+        return None, ""
+
+
+def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
+              finals: Sequence[Any] = (), source_findings: Sequence[Finding] = (),
+              rules: Sequence[Rule] | None = None, broken_rules: Sequence[str] = (),
+              level: str = "project", year: int | None = None) -> RoundResult:
+    """One round's result from the reader's tables, the budget list rows (xlkit.distlist),
+    imported 决算 (xlkit.sources.Imported) and the rules (built-ins when None)."""
+    rules = list(builtin_rules() if rules is None else rules)
+    key = "unit_code" if level == "unit" else "project_code"
+    issues: list[dict[str, Any]] = []
+    files = tables.files.copy()
+    kept, superseded = _dedupe(tables.projects, files, key, issues)
+    tables = _without(tables, superseded, files)
+    budget = _Index(budget_rows, key, "unit_name", "unit_name" if level == "unit"
+                    else "project_name")
+    final_rows = [r for imp in finals if getattr(imp, "kind", "") == "final_projects"
+                  for r in imp.rows.to_dict("records")]
+    final = _Index(final_rows, "project_code", "unit_name", "project_name")
+    joined, matched, matches = [], set(), []
+    funds = _funds_wide(tables.funds)
+    for p in kept.to_dict("records"):
+        p = {k: _clean(v) for k, v in p.items()}
+        i, how = budget.find(p.get(key), p.get("unit_name"), p.get("unit_name") if
+                             level == "unit" else p.get("project_name"))
+        row = dict(p, matched_by=how or "未匹配", finals_given=bool(final_rows))
+        row.update(funds.get(p["source_file"], {}))
+        matches.append({"file": p["source_file"], key: p.get(key), "matched_by": how or "未匹配"})
+        if i is None:
+            issues.append(_issue(ERROR, "return.unknown", p, f"{p.get('unit_name')} 报回的"
+                          f"「{p.get('project_name') or p.get('unit_name')}」不在预算清单中",
+                          file=p["source_file"]))
+        else:
+            matched.add(i)
+            lst = budget.rows[i]
+            row.update(_list_columns(lst))
+            if how == MATCH_BY_NAME:
+                issues.append(_issue(HINT, "return.matched_by_name", p,
+                                     f"表内编码 {p.get(key)} 与清单编码 {lst.get(key)} 不同，"
+                                     "按单位和项目名称匹配", file=p["source_file"],
+                                     expected=lst.get(key), actual=p.get(key)))
+        j, fhow = final.find(p.get("project_code"), p.get("unit_name"), p.get("project_name"))
+        if j is not None:
+            fr = final_rows[j]
+            row.update(final_spent=_num(fr.get("final_spent")),
+                       final_balance=_num(fr.get("final_balance")),
+                       final_budget=_num(fr.get("budget_full_year")), final_matched_by=fhow)
+        else:
+            row.update(final_spent=None, final_balance=None, final_budget=None,
+                       final_matched_by="")
+        joined.append(row)
+    missing = _missing(budget, matched, key, issues)
+    issues += _reader_issues(tables, kept)
+    issues += [_finding_issue(f) for f in source_findings]
+    issues += _apply_rules(rules, joined, tables.indicators, issues)
+    issues += [_issue(HINT, "rules.broken", {}, msg) for msg in broken_rules]
+    frame = pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)) if issues else empty_issues()
+    frame = frame.sort_values(["severity", "unit_code", "project_code", "rule"],
+                              key=lambda s: s.map(_sort_key), kind="stable",
+                              ignore_index=True)
+    return RoundResult(expected=len(budget.rows), tables=tables, issues=frame,
+                       missing=pd.DataFrame(missing, columns=list(MISSING_COLUMNS)),
+                       year=year, matches=pd.DataFrame(matches))
+
+
+def _sort_key(v: Any) -> Any:
+    if v == ERROR:
+        return "0"
+    if v == HINT:
+        return "1"
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
+            issues: list) -> tuple[pd.DataFrame, set[str]]:
+    """Keep the newest return of each project (by the workbook's own save time, then the
+    file's), list both, and mark the older as superseded."""
+    if projects.empty:
+        return projects, set()
+    times = files.set_index("path")["modified"].to_dict() if len(files) else {}
+    p = projects.copy()
+    p["_when"] = p["source_file"].map(lambda f: times.get(f) or _mtime(f))
+    superseded: set[str] = set()
+    for code, group in p.groupby(key, dropna=True):
+        if len(group) < 2 or not code:
+            continue
+        ordered = group.sort_values("_when", ascending=False)
+        newest = ordered.iloc[0]
+        for _, old in ordered.iloc[1:].iterrows():
+            superseded.add(old["source_file"])
+            files.loc[files["path"] == old["source_file"], "superseded_by"] = newest["source_file"]
+            issues.append(_issue(HINT, "return.duplicate", {k: _clean(v) for k, v in old.items()},
+                                 f"项目 {code} 收到 {len(group)} 份：采用 {newest['source_file']}"
+                                 f"（保存于 {newest['_when']}），未采用本文件（保存于 {old['_when']}）",
+                                 file=old["source_file"], expected=newest["source_file"]))
+    return p[~p["source_file"].isin(superseded)].drop(columns="_when"), superseded
+
+
+def _mtime(path: str) -> str:
+    try:
+        return dt.datetime.fromtimestamp(os.stat(path).st_mtime).isoformat(timespec="seconds")
+    except OSError:
+        return ""
+
+
+def _without(tables: Tables, files_out: set[str], files: pd.DataFrame) -> Tables:
+    def keep(df: pd.DataFrame, col: str) -> pd.DataFrame:
+        return df[~df[col].isin(files_out)].reset_index(drop=True) if files_out else df
+
+    return Tables(projects=keep(tables.projects, "source_file"),
+                  funds=keep(tables.funds, "source_file"),
+                  indicators=keep(tables.indicators, "source_file"),
+                  scores=keep(tables.scores, "source_file"),
+                  findings=keep(tables.findings, "file"), files=files)
+
+
+def _funds_wide(funds: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """file → {fiscal_full_year: ..., carryover_executed: ...} for the rules."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in funds.to_dict("records"):
+        d = out.setdefault(r["source_file"], {})
+        for col in ("initial", "full_year", "arrived", "executed"):
+            d[f"{r['source']}_{col}"] = _num(r.get(col))
+    return out
+
+
+def _list_columns(lst: Mapping[str, Any]) -> dict[str, Any]:
+    funds = lst.get("funds") or {}
+    return {
+        "list_unit_name": lst.get("unit_name"), "list_project_name": lst.get("project_name"),
+        "list_initial": _num(funds.get(("total", "initial"))),
+        "list_full_year": _num(funds.get(("total", "full_year"))),
+        "list_fiscal": _num(funds.get(("fiscal", "full_year"))),
+        "list_carryover": _num(funds.get(("carryover", "full_year"))),
+        "list_other": _num(funds.get(("other", "full_year"))),
+        "contact": lst.get("contact"), "phone_listed": lst.get("phone"),
+    }
+
+
+def _missing(budget: _Index, matched: set[int], key: str, issues: list) -> list[dict]:
+    out = []
+    for i, r in enumerate(budget.rows):
+        if i in matched:
+            continue
+        row = {c: r.get(c) for c in ("unit_code", "unit_name", "project_code", "project_name",
+                                     "contact", "phone")}
+        out.append(row)
+        who = r.get("project_name") or r.get("unit_name")
+        contact = f"（联系人 {r.get('contact')} {r.get('phone') or ''}）" if r.get("contact") else ""
+        issues.append(_issue(HINT, "return.missing", row, f"{r.get('unit_name')}「{who}」未报送"
+                             + contact))
+    return out
+
+
+def _issue(severity: str, rule: str, who: Mapping[str, Any], message: str, *, file: str = "",
+           where: str = "", field: str = "", expected: Any = None, actual: Any = None
+           ) -> dict[str, Any]:
+    e, a = _num(expected), _num(actual)
+    return {"severity": severity, "rule": rule, "unit_code": who.get("unit_code"),
+            "unit_name": who.get("unit_name"), "project_code": who.get("project_code"),
+            "project_name": who.get("project_name"), "field": field,
+            "expected": None if expected is None else _show(expected),
+            "actual": None if actual is None else _show(actual),
+            "diff": round(a - e, 6) if a is not None and e is not None else None,
+            "file": file, "where": where, "message": message}
+
+
+def _show(v: Any) -> str:
+    return f"{v:.10g}" if isinstance(v, float) else str(v)
+
+
+def _finding_issue(f: Finding, who: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+    return _issue(f.severity, f.code, who or {}, f.message, file=f.file, where=where,
+                  field=f.field, expected=f.expected, actual=f.actual)
+
+
+def _reader_issues(tables: Tables, kept: pd.DataFrame) -> list[dict[str, Any]]:
+    who = {p["source_file"]: {k: _clean(v) for k, v in p.items()}
+           for p in kept.to_dict("records")}
+    out = []
+    for f in tables.findings.to_dict("records"):
+        f = {k: _clean(v) for k, v in f.items()}
+        finding = Finding(f["severity"], f["code"], f["message"], f["file"] or "",
+                          f["sheet"] or "", f["cell"] or "", f["field"] or "", f["expected"],
+                          f["actual"])
+        out.append(_finding_issue(finding, who.get(f["file"], {})))
+    return out
+
+
+def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
+                 indicators: pd.DataFrame, issues: list) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    by_file = {p["source_file"]: p for p in projects}
+    ind_rows = [dict(by_file.get(r["source_file"], {}), **{k: _clean(v) for k, v in r.items()})
+                for r in indicators.to_dict("records") if r["source_file"] in by_file]
+    for rule in rules:
+        rows = projects if rule.scope == "project" else ind_rows if rule.scope == "indicator" \
+            else []
+        try:
+            for row in rows:
+                out += _run(rule, row)
+        except RuleError as exc:
+            issues.append(_issue(HINT, "rules.broken", {}, f"规则 {rule.id} 无法执行：{exc}",
+                                 file=rule.source))
+    return out
+
+
+def _run(rule: Rule, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not rule.applies(row):
+        return []
+    try:
+        if rule.evaluate("check", row):
+            return []
+    except Missing:
+        return []
+    expected = _value(rule, "expected", row)
+    actual = _value(rule, "actual", row)
+    where = ""
+    if rule.scope == "indicator":
+        where = row.get("cell") or ""
+    return [_issue(rule.severity, rule.id, row, render(rule.message, row),
+                   file=row.get("source_file", ""), where=where, field=rule.field_name,
+                   expected=expected, actual=actual)]
+
+
+def _value(rule: Rule, part: str, row: Mapping[str, Any]) -> Any:
+    if getattr(rule, part) is None:
+        return None
+    try:
+        return rule.evaluate(part, row)
+    except Missing:
+        return None
+
+

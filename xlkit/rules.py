@@ -1,0 +1,332 @@
+"""Reconciliation rules as data, and the safe evaluator that runs them.
+
+A rule (in the spirit of the 审核公式 of financial reporting software) is: an id, a
+severity (错误 = 强制性, 提示 = 提示性), a scope (project / indicator / final), a condition
+``when`` and a check ``check`` written as expressions over the joined columns, an optional
+tolerance, and a Chinese message template. Offices add their own in YAML (``--rules``).
+
+Expressions are parsed with :mod:`ast` and evaluated node by node over a whitelist —
+names, numbers, strings, arithmetic, comparisons, and/or/not, ``in`` over literal tuples and
+a few functions. Nothing from a rules file is ever given to Python's eval or exec.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .findings import ERROR, HINT
+
+SCOPES = ("project", "indicator", "final")
+BUILTIN_RULES = Path(__file__).with_name("rules_builtin.yaml")
+
+
+class RuleError(ValueError):
+    """A rule that cannot be used; the message names the rule id and the reason."""
+
+
+class Missing(Exception):
+    """A value the expression needs is blank: the rule does not apply to this row."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    abs: float = 0.0
+    rel: float = 0.0
+
+    def close(self, a: float, b: float) -> bool:
+        return abs(a - b) <= max(self.abs, self.rel * max(abs(a), abs(b))) + 1e-9
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    scope: str
+    check: str
+    message: str
+    title: str = ""
+    when: str | None = None
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    expected: str | None = None
+    actual: str | None = None
+    field_name: str = ""  # the form field the rule is about (YAML key ``field``)
+    source: str = ""
+    _compiled: dict[str, ast.AST] = field(default_factory=dict, repr=False)
+
+    def compile(self) -> Rule:
+        for part in ("check", "when", "expected", "actual"):
+            text = getattr(self, part)
+            if text is not None:
+                self._compiled[part] = _parse(text, self.id, part)
+        _check_template(self.message, self.id)
+        return self
+
+    def applies(self, row: Mapping[str, Any]) -> bool:
+        if "when" not in self._compiled:
+            return True
+        try:
+            return bool(self.evaluate("when", row))
+        except Missing:
+            return False
+
+    def evaluate(self, part: str, row: Mapping[str, Any]) -> Any:
+        return _Eval(row, self).visit(self._compiled[part])
+
+
+# ------------------------------------------------------------------------------- loading
+
+
+def load_rules(path: str | Path) -> tuple[list[Rule], list[str]]:
+    """Rules of a YAML file, and a message per broken rule (id and reason); the file itself
+    being unreadable raises RuleError."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleError(f"找不到规则文件 {path}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RuleError(f"规则文件 {path} 无法解析：{exc}") from None
+    items = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise RuleError(f"规则文件 {path} 应为规则列表（rules: [...]）")
+    rules, broken = [], []
+    for i, item in enumerate(items):
+        try:
+            rules.append(rule_from(item, str(path)))
+        except RuleError as exc:
+            rid = item.get("id") if isinstance(item, dict) else None
+            broken.append(f"规则 {rid or f'第 {i + 1} 条'}：{exc}")
+    ids = [r.id for r in rules]
+    for rid in {x for x in ids if ids.count(x) > 1}:
+        broken.append(f"规则 {rid}：id 重复，只采用第一条")
+        rules = [r for k, r in enumerate(rules) if r.id != rid or ids.index(rid) == k]
+    return rules, broken
+
+
+def builtin_rules() -> list[Rule]:
+    rules, broken = load_rules(BUILTIN_RULES)
+    if broken:  # a packaging mistake, not a user's
+        raise RuleError("; ".join(broken))
+    return rules
+
+
+def rule_from(item: Any, source: str = "") -> Rule:
+    if not isinstance(item, dict):
+        raise RuleError("每条规则应为一个映射（id、severity、check、message ...）")
+    unknown = set(item) - {"id", "severity", "scope", "check", "when", "message", "title",
+                           "tolerance", "expected", "actual", "field"}
+    if unknown:
+        raise RuleError(f"未知的键 {', '.join(sorted(unknown))}")
+    for key in ("id", "check", "message"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            raise RuleError(f"缺少 {key}")
+    severity = item.get("severity", ERROR)
+    if severity not in (ERROR, HINT):
+        raise RuleError(f"severity 应为 {ERROR} 或 {HINT}，却是 {severity!r}")
+    scope = item.get("scope", "project")
+    if scope not in SCOPES:
+        raise RuleError(f"scope 应为 {' / '.join(SCOPES)} 之一，却是 {scope!r}")
+    tol = item.get("tolerance") or {}
+    if isinstance(tol, (int, float)):
+        tol = {"abs": tol}
+    if not isinstance(tol, dict) or set(tol) - {"abs", "rel"} or not all(
+            isinstance(v, (int, float)) and v >= 0 for v in tol.values()):
+        raise RuleError("tolerance 应为 {abs: 数, rel: 数}（不小于 0）")
+    return Rule(id=item["id"].strip(), severity=severity, scope=scope, check=item["check"],
+                message=item["message"], title=item.get("title", ""), when=item.get("when"),
+                tolerance=Tolerance(float(tol.get("abs", 0)), float(tol.get("rel", 0))),
+                expected=item.get("expected"), actual=item.get("actual"),
+                field_name=item.get("field", ""), source=source).compile()
+
+
+# ----------------------------------------------------------------------------- evaluator
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Mod: operator.mod,
+}
+_CMPOPS: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
+            ast.UAdd, ast.BinOp, ast.Compare, ast.In, ast.NotIn, ast.Name, ast.Load,
+            ast.Constant, ast.Tuple, ast.List, ast.Call, ast.IfExp, *_BINOPS, *_CMPOPS)
+FUNCTIONS = ("abs", "min", "max", "round", "close", "blank", "has", "coalesce", "len")
+MAX_EXPRESSION = 2000
+
+
+def _parse(text: str, rid: str, part: str) -> ast.AST:
+    if not isinstance(text, str) or len(text) > MAX_EXPRESSION:
+        raise RuleError(f"{part} 应为不超过 {MAX_EXPRESSION} 字的表达式")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise RuleError(f"{part} 表达式有语法错误：{exc.msg}（{text!r}）") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise RuleError(f"{part} 中不允许使用 {type(node).__name__}（{text!r}）")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise RuleError(f"{part} 中只能调用 {', '.join(FUNCTIONS)}（{text!r}）")
+            if node.keywords:
+                raise RuleError(f"{part} 中的函数不接受关键字参数（{text!r}）")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str,
+                                                                          type(None))):
+            raise RuleError(f"{part} 中不允许常量 {node.value!r}")
+    return tree
+
+
+class _Eval:
+    def __init__(self, row: Mapping[str, Any], rule: Rule):
+        self.row, self.rule = row, rule
+
+    def visit(self, node: ast.AST) -> Any:
+        return getattr(self, f"v_{type(node).__name__}")(node)
+
+    def v_Expression(self, n):  # noqa: N802
+        return self.visit(n.body)
+
+    def v_Constant(self, n):  # noqa: N802
+        return n.value
+
+    def v_Tuple(self, n):  # noqa: N802
+        return tuple(self.visit(e) for e in n.elts)
+
+    v_List = v_Tuple  # noqa: N815
+
+    def v_Name(self, n):  # noqa: N802
+        if n.id not in self.row:
+            raise RuleError(f"没有名为 {n.id!r} 的列")
+        v = self.row[n.id]
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return v
+
+    def _need(self, v: Any) -> Any:
+        if v is None:
+            raise Missing
+        return v
+
+    def v_BoolOp(self, n):  # noqa: N802
+        if isinstance(n.op, ast.And):
+            return all(self.visit(v) for v in n.values)
+        return any(self.visit(v) for v in n.values)
+
+    def v_UnaryOp(self, n):  # noqa: N802
+        v = self.visit(n.operand)
+        if isinstance(n.op, ast.Not):
+            return not v
+        v = self._need(v)
+        return -v if isinstance(n.op, ast.USub) else +v
+
+    def v_BinOp(self, n):  # noqa: N802
+        a, b = self._need(self.visit(n.left)), self._need(self.visit(n.right))
+        if (isinstance(a, str) or isinstance(b, str)) and not isinstance(n.op, ast.Add):
+            raise RuleError("文字只能用 + 连接")  # "x" * 10**9 would eat memory
+        try:
+            return _BINOPS[type(n.op)](a, b)
+        except ZeroDivisionError:
+            raise Missing from None
+        except TypeError:
+            raise RuleError(f"无法对 {a!r} 和 {b!r} 做运算") from None
+
+    def v_Compare(self, n):  # noqa: N802
+        left = self.visit(n.left)
+        for op, right_node in zip(n.ops, n.comparators, strict=True):
+            right = self.visit(right_node)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                ok = left in right if isinstance(right, (tuple, list, str)) else False
+                ok = ok if isinstance(op, ast.In) else not ok
+            else:
+                if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                    self._need(left)
+                    self._need(right)
+                try:
+                    ok = _CMPOPS[type(op)](left, right)
+                except TypeError:
+                    raise RuleError(f"无法比较 {left!r} 和 {right!r}") from None
+            if not ok:
+                return False
+            left = right
+        return True
+
+    def v_IfExp(self, n):  # noqa: N802
+        return self.visit(n.body) if self.visit(n.test) else self.visit(n.orelse)
+
+    def v_Call(self, n):  # noqa: N802
+        name = n.func.id
+        args = [self.visit(a) for a in n.args]
+        if name == "blank":
+            return all(a is None or a == "" for a in args)
+        if name == "has":
+            return all(a is not None and a != "" for a in args)
+        if name == "coalesce":
+            return next((a for a in args if a is not None), None)
+        args = [self._need(a) for a in args]
+        if name == "close":
+            if len(args) != 2:
+                raise RuleError("close(a, b) 需要两个参数")
+            return self.rule.tolerance.close(float(args[0]), float(args[1]))
+        fn = {"abs": abs, "min": min, "max": max, "round": round, "len": len}[name]
+        try:
+            return fn(*args)
+        except TypeError as exc:
+            raise RuleError(f"{name}() 的参数有误：{exc}") from None
+
+
+# -------------------------------------------------------------------------- templates
+
+
+class _SafeFormatter(string.Formatter):
+    """``{name}`` and ``{name:.2f}`` only: no attribute or index access from rule files."""
+
+    def get_field(self, field_name, args, kwargs):
+        if not field_name.isidentifier():
+            raise RuleError(f"消息模板中的 {{{field_name}}} 只能是列名")
+        return self.get_value(field_name, args, kwargs), field_name
+
+    def get_value(self, key, args, kwargs):
+        v = kwargs.get(key)
+        return "（空）" if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    def format_field(self, value, format_spec):
+        if isinstance(value, str) and format_spec:
+            return value
+        if isinstance(value, float) and not format_spec:
+            return f"{value:.10g}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _SafeFormatter()
+_DIGITS = re.compile(r"\d+")
+
+
+def _check_template(template: str, rid: str) -> None:
+    try:
+        for _, name, spec, conv in _FORMATTER.parse(template):
+            if name is not None and not name.isidentifier():
+                raise RuleError(f"消息模板中的 {{{name}}} 只能是列名")
+            if conv:
+                raise RuleError("消息模板不支持 !r / !s 转换")
+            if spec and any(int(d) > 40 for d in _DIGITS.findall(spec)):
+                raise RuleError(f"消息模板的格式 {spec!r} 宽度过大")
+    except ValueError as exc:
+        raise RuleError(f"消息模板有误：{exc}") from None
+
+
+def render(template: str, row: Mapping[str, Any]) -> str:
+    try:
+        return _FORMATTER.vformat(template, (), dict(row))
+    except (ValueError, KeyError, IndexError) as exc:
+        raise RuleError(f"消息模板无法填充：{exc}") from None
