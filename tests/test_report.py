@@ -112,7 +112,7 @@ def chart_parts(path: Path) -> list[str]:
 
 def test_sheets_in_order_with_chinese_headers(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
-    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "指标", "文件"]
+    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "指标", "文件", "评分表"]
     assert tuple(wb.sheetnames) == SHEETS
     assert headers(wb["问题清单"]) == list(ISSUE_COLUMNS.values())
     assert headers(wb["未报送"]) == list(MISSING_COLUMNS.values())
@@ -155,12 +155,13 @@ def test_summary_distributions(written: Path) -> None:
     rates = {r[0]: r[1] for r in block_after(ws, "执行率分布")}
     assert rates == {"<60%": 1, "60–80%": 0, "80–90%": 0, "90–100%": 1, ">100%": 0,
                      "未计算": 1}
-    rules = [r[:3] for r in block_after(ws, "主要问题（前 10 条规则）")]
-    assert sorted(rules) == [("calc.stale", "错误", 1), ("file.corrupt", "错误", 1),
-                             ("value.implausible", "提示", 1)]
+    rules = [r[:4] for r in block_after(ws, "主要问题（前 10 条规则）")]
+    assert sorted(rules) == [("calc.stale", "错误", 1, "表内数字与重新计算结果不一致"),
+                             ("file.corrupt", "错误", 1, "文件损坏，无法打开"),
+                             ("value.implausible", "提示", 1, "数值不合常理，请核对")]
 
 
-def test_bands_edges() -> None:
+def test_bands_and_axis_steps() -> None:
     assert report.band_of(60, report.SCORE_BANDS) == "60–70"
     assert report.band_of(59.99, report.SCORE_BANDS) == "0–60"
     assert report.band_of(100, report.SCORE_BANDS) == "90–100"
@@ -168,6 +169,8 @@ def test_bands_edges() -> None:
     assert report.band_of(1.0000001, report.RATE_BANDS) == ">100%"
     assert report.band_of(0.6, report.RATE_BANDS) == "60–80%"
     assert report.band_of(-0.1, report.RATE_BANDS) == "<60%"
+    assert [report.count_step(n) for n in (0, 6, 7, 13, 41, 100, 5000)] == [1, 1, 2, 5, 10, 20,
+                                                                          1000]
 
 
 def test_user_text_stays_text(written: Path) -> None:

@@ -6,26 +6,15 @@ and are skipped; only a file that cannot be read at all raises :class:`ListError
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import os
 import re
-import unicodedata
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import openpyxl
-from defusedxml.ElementTree import iterparse
-from openpyxl.utils.cell import range_boundaries
+from . import sheetio
+from .sheetio import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
 
-MONEY_UNITS = ("万元", "元")
 LEVELS = ("project", "unit")
-HEADER_SCAN = 10
-TOTAL_PREFIXES = ("合计", "小计", "总计")
 
 #: Distribution-list header → row key.
 LIST_COLUMNS = {
@@ -74,11 +63,6 @@ DIRECTION_ALIASES = {
 QUANTITATIVE = ("≥", "≤", "=")
 
 _LABELS = {v: k for k, v in {**LIST_COLUMNS, **TARGET_COLUMNS}.items()}
-_EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
-_ANY_SPACE = re.compile(r"[\s\u200b\ufeff]+")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_SUFFIX = re.compile(r"(.+?)\(([^()]*)\)")
-_SUFFIX_UNIT = re.compile(r"(?:单位:)?(万元|元|千元|亿元)")
 _MONEY_TEXT_UNIT = re.compile(r"(.*?)(万元|元)")
 
 
@@ -116,170 +100,17 @@ class ListResult:
     total_rows: int
 
 
-# --------------------------------------------------------------------------- cells
-
-
-def _strip(s: str) -> str:
-    return _EDGE_SPACE.sub("", s)
-
-
-def _cell_text(v: Any) -> str:
-    """Cell as the user reads it; numbers never in scientific notation, 101001.0 → 101001."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return str(v)
-        if v.is_integer():
-            return str(int(v))
-        return format(Decimal(repr(v)), "f")
-    return _strip(str(v))
-
-
-def _text(v: Any, code: bool = False) -> str:
-    s = _cell_text(v)
-    if code:
-        s = _strip(unicodedata.normalize("NFKC", s))
-    # A leading apostrophe is how users force Excel/CSV to keep a code as text.
-    if s.startswith("'"):
-        s = _strip(s[1:])
-    return s
-
-
-def _raw(v: Any) -> str | None:
-    s = _cell_text(v)
-    return s if s else None
-
-
-def _blank(v: Any) -> bool:
-    return _text(v) == ""
-
-
-def _number(v: Any) -> float | None:
-    """A finite number from a numeric cell or plain-number text ("1,488.78", "１５００")."""
-    if isinstance(v, bool) or isinstance(v, (datetime, date, time, timedelta)):
-        return None
-    if isinstance(v, (int, float)):
-        x = float(v)
-    else:
-        s = _plain(v)
-        if not _NUMBER.fullmatch(s):
-            return None
-        x = float(s)
-    return x + 0.0 if math.isfinite(x) else None  # + 0.0 turns -0.0 into 0.0
-
-
-def _plain(v: Any) -> str:
-    s = _ANY_SPACE.sub("", unicodedata.normalize("NFKC", _cell_text(v)))
-    return s.lstrip("'").replace(",", "")
-
-
-def _nice(x: float) -> int | float:
-    return int(x) if x.is_integer() and abs(x) < 1e15 else x
-
-
-# --------------------------------------------------------------------------- files
-
-
-@dataclass
-class _Sheet:
-    file: str
-    sheet: str | None
-    rows: dict[int, list]  # 1-based row number → cell values; blank rows left out
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # c0, r0, c1, r1
+# Cell helpers live in xlkit.sheetio (shared with xlkit.sources); short names kept here.
+_cell_text, _text, _raw, _blank = sheetio.cell_text, sheetio.text, sheetio.raw, sheetio.blank
+_number, _plain, _nice = sheetio.number, sheetio.plain, sheetio.nice
+_Sheet = sheetio.Sheet
 
 
 def _load(path: str | os.PathLike) -> _Sheet:
-    file = os.fspath(path)
-    p = Path(file)
-    if not p.is_file():
-        raise ListError(f"找不到文件 {file}")
-    ext = p.suffix.lower()
-    if ext in (".xlsx", ".xlsm"):
-        return _load_xlsx(file)
-    if ext == ".csv":
-        return _load_csv(file)
-    raise ListError(f"不支持的文件类型 {file}（{ext or '无扩展名'}），请另存为 .xlsx 或 .csv")
-
-
-def _load_xlsx(file: str) -> _Sheet:
-    broken = f"{file} 无法打开（文件损坏或已加密）"
-    try:
-        wb = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception as e:  # zip, XML and key errors all mean the same thing to the user
-        raise ListError(broken) from e
-    try:
-        if not wb.worksheets:
-            raise ListError(f"{file} 中没有工作表")
-        ws = wb.worksheets[0]
-        # Some generators write a wrong <dimension>; trusting it would drop rows.
-        ws.reset_dimensions()
-        rows = {}
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if not all(_blank(v) for v in values):
-                rows[n] = list(values)
-        return _Sheet(file, ws.title, rows, _merged_ranges(ws))
-    except ListError:
-        raise
-    except Exception as e:
-        raise ListError(broken) from e
-    finally:
-        wb.close()
-
-
-def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
-    """Merged ranges of a read-only sheet, which openpyxl does not expose; [] if unreadable."""
-    out = []
-    try:
-        with ws._get_source() as src:
-            for _, el in iterparse(src, events=("end",)):
-                if el.tag.rsplit("}", 1)[-1] == "mergeCell" and el.get("ref"):
-                    out.append(range_boundaries(el.get("ref")))
-                el.clear()
-    except Exception:
-        return []
-    return out
-
-
-def _load_csv(file: str) -> _Sheet:
-    try:
-        data = Path(file).read_bytes()
-    except OSError as e:
-        raise ListError(f"{file} 无法打开（{e.strerror or e}）") from e
-    for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ListError(f"{file} 无法识别文件编码（支持 UTF-8 和 GBK），请另存为 .xlsx")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as e:
-        raise ListError(f"{file} 不是有效的 CSV 文件（{e}）") from e
-    rows = {n: r for n, r in enumerate(records, start=1) if not all(_blank(v) for v in r)}
-    return _Sheet(file, None, rows)
+    return sheetio.load(path, error=ListError)
 
 
 # --------------------------------------------------------------------------- header
-
-
-def _header_label(v: Any) -> tuple[str, str | None]:
-    """Canonical header and its money-unit suffix: "全年预算数（万元）" → (全年预算数, 万元)."""
-    s = _ANY_SPACE.sub("", unicodedata.normalize("NFKC", _cell_text(v))).lstrip("*★")
-    unit = None
-    m = _SUFFIX.fullmatch(s)
-    if m:
-        s = m.group(1)
-        u = _SUFFIX_UNIT.fullmatch(m.group(2))
-        unit = u.group(1) if u else None
-    s = s.removeprefix("其中:").rstrip(":")
-    return s, unit
 
 
 @dataclass
@@ -293,42 +124,21 @@ class _Header:
 
 def _find_header(sheet: _Sheet, known: dict[str, str], anchor: str) -> _Header:
     where = f"{sheet.file}" + (f" 第一个工作表「{sheet.sheet}」" if sheet.sheet else "")
-    for n in sorted(r for r in sheet.rows if r <= HEADER_SCAN):
-        labels = {_header_label(v)[0] for v in sheet.rows[n]}
-        if anchor in labels and len(labels & known.keys()) >= 2:
-            break
-    else:
+    found = sheetio.find_header(
+        sheet, known, lambda labels: anchor in labels and len(labels & known.keys()) >= 2)
+    if found is None:
         raise ListError(f"{where} 前 {HEADER_SCAN} 行中找不到表头"
                         f"（应有一行包含「{anchor}」等列名）")
-
-    cells = [(n, v) for v in sheet.rows[n]]
-    end = n
-    # Two-row header: a merged group title ("资金来源") above the fund columns.
-    below = sheet.rows.get(n + 1)
-    if below is not None:
-        below_labels = {_header_label(v)[0] for v in below}
-        if (below_labels - labels) & known.keys():
-            end = n + 1
-            width = max(len(cells), len(below))
-            cells += [(n, None)] * (width - len(cells))
-            cells = [(n + 1, below[i]) if i < len(below) and not _blank(below[i]) else c
-                     for i, c in enumerate(cells)]
-
-    head = _Header(end, {}, {}, [], [])
-    for i, (row, v) in enumerate(cells):
-        raw = _cell_text(v)
-        if not raw:
-            continue
-        head.seen.append(raw)
-        label, unit = _header_label(v)
-        key = known.get(label)
-        if key is None or key in head.cols:
-            message = "未知列，已忽略" if key is None else "重复的列，已忽略"
-            head.problems.append(ListProblem(sheet.file, sheet.sheet, row, raw, None, message))
-            continue
-        head.cols[key] = i
-        if unit:
-            head.units[key] = (row, raw, unit)
+    head = _Header(found.end, dict(found.cols), {}, found.seen, [])
+    duplicates = {id(c) for c in found.duplicates}
+    for col in found.columns:
+        last = col.last
+        if col.key is None or id(col) in duplicates:
+            message = "未知列，已忽略" if col.key is None else "重复的列，已忽略"
+            head.problems.append(ListProblem(sheet.file, sheet.sheet, last.row, last.raw, None,
+                                             message))
+        elif col.cell.unit:
+            head.units[col.key] = (col.cell.row, col.cell.raw, col.cell.unit)
     return head
 
 
@@ -341,25 +151,8 @@ def _require(sheet: _Sheet, head: _Header, keys: tuple[str, ...]) -> None:
 
 
 def _fill_merged(sheet: _Sheet, head: _Header, keys: tuple[str, ...]) -> None:
-    """Copy a merged cell's value into the rows it covers (openpyxl leaves them empty).
-
-    Only grouping text columns: a merged amount or score must not be counted twice.
-    """
-    cols = {head.cols[k] + 1 for k in keys if k in head.cols}
-    for c0, r0, c1, r1 in sheet.merges:
-        top = sheet.rows.get(r0)
-        if r0 <= head.end or top is None or c0 > len(top) or _blank(top[c0 - 1]):
-            continue
-        for r in range(r0, r1 + 1):
-            row = sheet.rows.get(r)
-            if row is None:  # a fully blank row stays a spacer
-                continue
-            for c in range(c0, c1 + 1):
-                if (r, c) == (r0, c0) or c not in cols:
-                    continue
-                row.extend([None] * (c - len(row)))
-                if _blank(row[c - 1]):
-                    row[c - 1] = top[c0 - 1]
+    """Copy a merged grouping cell down (see sheetio.fill_merged); never an amount or score."""
+    sheetio.fill_merged(sheet, head.end, {head.cols[k] for k in keys if k in head.cols})
 
 
 def _data_rows(sheet: _Sheet, head: _Header):
@@ -372,10 +165,7 @@ def _data_rows(sheet: _Sheet, head: _Header):
         yield n, values, cells
 
 
-def _is_total(values: list, code: Any) -> bool:
-    # The 合计 label sits in the code column, or in the first filled cell when that is blank.
-    first = code if not _blank(code) else next((v for v in values if not _blank(v)), None)
-    return _ANY_SPACE.sub("", _cell_text(first)).startswith(TOTAL_PREFIXES)
+_is_total = sheetio.is_total
 
 
 # --------------------------------------------------------------------------- public

@@ -9,6 +9,7 @@ a link. Numbers are written as numbers and missing values as blank cells.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .atomic import write_atomic
-from .findings import CODES, ERROR, HINT
+from .findings import ERROR, HINT
+from .reconcile import rule_title
 from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 from .tables import SCHEMA, TABLE_LABELS
 
@@ -37,7 +39,7 @@ WORKBOOK_OPTIONS = {
 }
 
 SUMMARY, ISSUES, MISSING = "汇总", "问题清单", "未报送"
-READER_TABLES = ("projects", "funds", "indicators", "files")  # sheets after 未报送, in order
+READER_TABLES = ("projects", "funds", "indicators", "files", "scores")  # after 未报送, in order
 SHEETS = (SUMMARY, ISSUES, MISSING, *(TABLE_LABELS[t] for t in READER_TABLES))
 
 GRADES = ("优", "良", "中", "差")
@@ -51,10 +53,11 @@ RATE_BANDS = (("<60%", 0.6, False), ("60–80%", 0.8, False), ("80–90%", 0.9, 
               ("90–100%", 1.0, True), (">100%", math.inf, True))
 FILE_STATUS = {"read": "读取", "rejected": "无法读取", "skipped": "跳过"}
 ISSUE_FILL = {ERROR: "#FFC7CE", HINT: "#FFEB9C"}  # light red, light yellow
-ISSUE_WIDTHS = {"severity": 6, "rule": 24, "unit_code": 11, "unit_name": 20,
-                "project_code": 14, "project_name": 24, "field": 14, "expected": 12,
-                "actual": 12, "diff": 10, "file": 30, "where": 16, "message": 60}
+#: fixed widths of 问题清单; the other columns are fitted to their content
+ISSUE_WIDTHS = {"severity": 6, "unit_name": 22, "project_name": 28, "expected": 12,
+                "actual": 12, "diff": 10, "file": 36, "message": 60}
 CHART_COL = 10  # charts stand right of the 汇总 tables (column K)
+LINE_HEIGHT = 13.5  # points per line of 10 pt 宋体
 
 
 def write_report(path: str | Path, result: RoundResult, *, title: str | None = None) -> None:
@@ -91,7 +94,7 @@ class Styles:
         self.header = make(bold=True, border=1, bg_color="#D9E1F2", text_wrap=True,
                            align="center", valign="vcenter")
         self.text = make(border=1)
-        self.wrap = make(border=1, text_wrap=True, valign="top")
+        self.wrap = make(border=1, text_wrap=True)
         self.count = make(border=1, num_format="0")
         self.number = make(border=1, num_format="0.00")
         self.percent = make(border=1, num_format="0.00%")
@@ -100,6 +103,11 @@ class Styles:
         self.total_number = make(border=1, bold=True, bg_color="#F2F2F2", num_format="0.00")
         self.total_percent = make(border=1, bold=True, bg_color="#F2F2F2", num_format="0.00%")
         self.note = make(font_color="#595959")
+        # the reader's tables: no borders, so blank cells need not be written at all
+        self.plain_text = make()
+        self.plain_count = make(num_format="0")
+        self.plain_number = make(num_format="0.00")
+        self.plain_percent = make(num_format="0.00%")
         self.fill = {sev: wb.add_format({"bg_color": color})
                      for sev, color in ISSUE_FILL.items()}
 
@@ -156,36 +164,63 @@ class ListColumn:
     label: str
     fmt: Format
     width: int | None = None  # None: fitted to the content
+    wrap: bool = False  # rows grow to show the whole text
 
 
 def write_list_sheet(wb: Workbook, styles: Styles, sheet: str, df: pd.DataFrame,
-                     columns: Sequence[ListColumn]) -> Worksheet:
-    """Header row, one row per record, frozen header, autofilter, printable."""
+                     columns: Sequence[ListColumn], *, fit_width: bool = True,
+                     sparse: bool = False) -> Worksheet:
+    """Header row, one row per record, frozen header, autofilter, printable.
+
+    ``sparse``: blank values are not written (for borderless formats: much faster)."""
     ws = wb.add_worksheet(sheet)
     data = [column_values(df, c.name) for c in columns]
+    widths = [col.width or fitted_width(col.label, values[:500])
+              for col, values in zip(columns, data, strict=True)]
     for c, col in enumerate(columns):
         ws.write_string(0, c, col.label, styles.header)
-        width = col.width or fitted_width(col.label, data[c][:500])
-        ws.set_column(c, c, width)
+        ws.set_column(c, c, widths[c])
         for r, value in enumerate(data[c], start=1):
-            put(ws, r, c, value, col.fmt)
+            if not (sparse and is_blank(value)):
+                put(ws, r, c, value, col.fmt)
+    grow_wrapped_rows(ws, [(values, widths[c]) for c, values in enumerate(data)
+                           if columns[c].wrap])
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
-    page_setup(ws)
+    page_setup(ws, fit_width)
     ws.repeat_rows(0)
     return ws
 
 
-def page_setup(ws: Worksheet) -> None:
+def grow_wrapped_rows(ws: Worksheet, wrapped: Sequence[tuple[list[Any], float]]) -> None:
+    """Make each data row tall enough for its wrapped text (column values with widths)."""
+    rows = len(wrapped[0][0]) if wrapped else 0
+    for r in range(rows):
+        lines = max(text_lines(values[r], width) for values, width in wrapped)
+        if lines > 1:
+            ws.set_row(r + 1, min(409, 2 + LINE_HEIGHT * lines))
+
+
+def text_lines(value: Any, width: float) -> int:
+    """Lines a wrapped cell needs (Excel and LibreOffice do not grow the row on opening)."""
+    if is_blank(value):
+        return 1
+    per_line = max(1, int(width) - 1)
+    return sum(max(1, math.ceil(display_width(part) / per_line))
+               for part in str(value)[:MAX_TEXT].split("\n"))
+
+
+def page_setup(ws: Worksheet, fit_width: bool = True) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
+    if fit_width:
+        ws.fit_to_pages(1, 0)
 
 
 def write_issues_sheet(wb: Workbook, styles: Styles, issues: pd.DataFrame) -> None:
     """问题清单: one row per issue, coloured by 级别 (错误 red, 提示 yellow)."""
-    columns = [ListColumn(name, label, issue_format(styles, name), ISSUE_WIDTHS.get(name))
-               for name, label in ISSUE_COLUMNS.items()]
+    columns = [ListColumn(name, label, issue_format(styles, name), ISSUE_WIDTHS.get(name),
+                          wrap=name == "message") for name, label in ISSUE_COLUMNS.items()]
     ws = write_list_sheet(wb, styles, ISSUES, issues, columns)
     if len(issues):
         colour_issue_rows(ws, styles, len(issues), len(columns) - 1)
@@ -216,13 +251,14 @@ def write_reader_table(wb: Workbook, styles: Styles, table: str, df: pd.DataFram
             lambda s: FILE_STATUS.get(s, s)))
     columns = [ListColumn(c.name, c.label, table_format(styles, c.name, c.dtype))
                for c in SCHEMA[table]]
-    write_list_sheet(wb, styles, TABLE_LABELS[table], df, columns)
+    write_list_sheet(wb, styles, TABLE_LABELS[table], df, columns, fit_width=False, sparse=True)
 
 
 def table_format(styles: Styles, name: str, dtype: str) -> Format:
     if name.endswith("_rate"):
-        return styles.percent
-    return {"float64": styles.number, "Int64": styles.count}.get(dtype, styles.text)
+        return styles.plain_percent
+    return {"float64": styles.plain_number, "Int64": styles.plain_count}.get(dtype,
+                                                                          styles.plain_text)
 
 
 # ---------------------------------------------------------------- 汇总: the figures
@@ -331,10 +367,6 @@ def collection_counts(summary: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(label, int(summary.get(label, 0)), meaning) for label, meaning in explained]
 
 
-def rule_title(rule: Any) -> str | None:
-    return CODES.get(str(rule), (None, None))[1]
-
-
 # ---------------------------------------------------------------- 汇总: the sheet
 
 @dataclass(frozen=True)
@@ -430,20 +462,21 @@ def write_score_stats(ws: Worksheet, styles: Styles, row: int, projects: pd.Data
     scores = pd.to_numeric(pd.Series(column_values(projects, "total_score"), dtype=object),
                            errors="coerce").dropna()
     rows = [("平均总分", scores.mean() if len(scores) else None),
-            ("总分中位数", scores.median() if len(scores) else None),
-            ("已评分项目数", len(scores))]
+            ("总分中位数", scores.median() if len(scores) else None)]
     block = write_block(ws, styles, row, "总分", ["项目", "数值"], rows,
                         [styles.text, styles.number])
-    ws.write_number(block.last, 1, len(scores), styles.count)
-    return block.next_row
+    ws.write_string(block.last + 1, 0, "已评分项目数", styles.text)
+    ws.write_number(block.last + 1, 1, len(scores), styles.count)
+    return block.next_row + 1
 
 
 def write_top_rules(ws: Worksheet, styles: Styles, row: int,
                     top: Sequence[dict[str, Any]]) -> Block:
+    """主要问题: the most frequent rules (RoundResult.summary) with what each means."""
     rows = [(t["规则"], t["级别"], t["数量"]) for t in top]
     block = write_block(ws, styles, row, "主要问题（前 10 条规则）", ["规则", "级别", "数量"],
                         rows, [styles.text, styles.text, styles.count])
-    write_wide_column(ws, block, 3, "含义", [rule_title(t["规则"]) for t in top], styles)
+    write_wide_column(ws, block, 3, "含义", [rule_title(str(t["规则"])) or None for t in top], styles)
     if block.empty:
         ws.write_string(block.first, 0, "没有发现问题", styles.note)
     return block
@@ -526,8 +559,16 @@ def count_chart(wb: Workbook, block: Block, counts: Sequence[tuple[str, int]], t
     })
     chart.set_x_axis({"num_font": chart_font()})
     chart.set_y_axis({"num_font": chart_font(), "min": 0, "num_format": "0",
-                      "major_unit": max(1, math.ceil(most / 6))})
+                      "major_unit": count_step(most)})
     return chart
+
+
+def count_step(most: int) -> int:
+    """A round gridline step for a count axis up to ``most``: 1, 2, 5, 10, 20, 50 ..."""
+    step, factors = 1.0, itertools.cycle((2, 2.5, 2))  # 1 → 2 → 5 → 10 → 20 → 50 ...
+    while most / step > 6:
+        step *= next(factors)
+    return int(step)
 
 
 def rate_chart(wb: Workbook, block: Block, units: Sequence[UnitLine]) -> Any | None:
@@ -544,8 +585,8 @@ def rate_chart(wb: Workbook, block: Block, units: Sequence[UnitLine]) -> Any | N
     })
     chart.set_x_axis({"num_format": "0%", "num_font": chart_font(), "min": 0})
     chart.set_y_axis({"num_font": chart_font(), "reverse": True, "crossing": "max"})
-    units = block.last - block.first + 1
-    chart.set_size({"width": 480, "height": min(4000, max(288, 80 + 24 * units))})
+    bars = block.last - block.first + 1
+    chart.set_size({"width": 480, "height": min(4000, max(288, 80 + 24 * bars))})
     return chart
 
 

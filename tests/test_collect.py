@@ -1,0 +1,165 @@
+"""`xlkit collect` / `status` / `demo`: the whole round through the public interfaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES
+from test_cli_read import HOSTILE
+
+from xlkit.cli import main
+from xlkit.collect import collect
+from xlkit.ledger import Ledger
+
+KEY = (SAMPLES / "示例密钥.txt").read_bytes().strip()
+LIST = SAMPLES / "预算清单.xlsx"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], env={"XLKIT_KEY": KEY.decode()})
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    dst = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "returns", dst)
+    return dst
+
+
+def _issues(report: Path) -> pd.DataFrame:
+    return pd.read_excel(report, sheet_name="问题清单", engine="openpyxl", dtype=str)
+
+
+def test_collect_cli_summary_report_and_exit_code(tmp_path, inbox):
+    report = tmp_path / "out" / "报告.xlsx"
+    r = run("collect", inbox, "--list", LIST, "-o", report, "--year", "2023")
+    assert r.exit_code == 1, r.output  # the samples carry 错误
+    assert "应报 12  已报 11  未报 1  收到文件 11（读取 11 + 无法读取 0）" in r.output
+    assert "meta.issued_changed" in r.output and f"报告：{report}" in r.output
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames[:3] == ["汇总", "问题清单", "未报送"]
+    missing = pd.read_excel(report, sheet_name="未报送", engine="openpyxl", dtype=str)
+    assert list(missing["项目编码"]) == ["P2023-303001-05"]
+    r = run("collect", inbox, "--list", LIST, "-o", report, "--year", "2023", "--fail-on",
+            "never", "--format", "json")
+    assert r.exit_code == 0
+    data = json.loads(r.output[r.output.index("{"):])
+    assert data["summary"]["未报"] == 1 and data["read_now"] == 0 and data["reused"] == 11
+
+
+def test_rerun_reads_nothing_and_a_replaced_file_supersedes(tmp_path, inbox):
+    report = tmp_path / "r.xlsx"
+    first = collect(inbox, LIST, report, key=KEY, year=2023)
+    assert (first.read_now, first.reused) == (11, 0)
+    again = collect(inbox, LIST, report, key=KEY, year=2023)
+    assert (again.read_now, again.reused) == (0, 11)
+    # the unit sends a corrected copy of one project under another name
+    old = next(inbox.rglob("P2023-304001-01_*.xlsx"))
+    new = old.with_name("业务运行费（修改后）.xlsx")
+    shutil.copy(old, new)
+    wb = openpyxl.load_workbook(new)
+    wb.properties.modified = wb.properties.modified.replace(year=2030)
+    wb.save(new)
+    third = collect(inbox, LIST, report, key=KEY, year=2023)
+    assert (third.read_now, third.reused) == (1, 11)
+    files = third.result.tables.files.set_index("path")
+    assert files.loc[str(old), "superseded_by"] == str(new)
+    assert third.result.summary()["已报"] == 11  # one project, two files
+    dup = third.result.issues[third.result.issues["rule"] == "return.duplicate"]
+    assert len(dup) == 1 and dup.iloc[0]["file"] == str(old)
+    r = run("status", "--db", third.db)
+    assert r.exit_code == 0
+    assert f"被替代  {old} → {new}" in r.output and "未报    P2023-303001-05" in r.output
+    # a touched but unchanged file is not read again
+    os.utime(new, (time.time() + 5, time.time() + 5))
+    assert collect(inbox, LIST, report, key=KEY, year=2023).read_now == 0
+
+
+def test_unknown_return_and_match_by_name(tmp_path, inbox):
+    lst = tmp_path / "清单.xlsx"
+    wb = openpyxl.load_workbook(LIST)
+    ws = wb.active
+    for row in ws.iter_rows():
+        if row[3].value == "P2023-302001-02":
+            row[3].value = "P2023-302001-99"  # the office renumbered the project
+        if row[3].value == "P2023-304001-01":
+            for c in row:
+                c.value = None  # and dropped another one from its list
+    wb.save(lst)
+    out = collect(inbox, lst, tmp_path / "r.xlsx", key=KEY, year=2023).result
+    rules = out.issues.set_index("project_code")["rule"]
+    assert "return.matched_by_name" in set(out.issues["rule"])
+    assert rules.get("P2023-304001-01") is not None
+    assert "return.unknown" in set(out.issues[out.issues["project_code"] == "P2023-304001-01"][
+        "rule"])
+    how = out.matches.set_index("project_code")["matched_by"]
+    assert how["P2023-302001-02"] == "单位+项目名称" and how["P2023-301001-01"] == "项目编码"
+
+
+def test_own_rules_run_and_a_broken_rule_is_reported(tmp_path, inbox):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("""
+rules:
+  - id: own.executed_within_budget
+    severity: 错误
+    check: executed <= budget_full_year * 0.99
+    message: "全年执行数 {executed} 超过全年预算数的 99%"
+  - id: own.broken
+    check: no_such_column > 1
+    message: x
+""", encoding="utf-8")
+    out = collect(inbox, LIST, tmp_path / "r.xlsx", rules_path=rules, key=KEY, year=2023).result
+    own = out.issues[out.issues["rule"] == "own.executed_within_budget"]
+    assert len(own) >= 5 and own["severity"].eq("错误").all()
+    broken = out.issues[out.issues["rule"] == "rules.broken"]
+    assert len(broken) == 1 and "own.broken" in broken.iloc[0]["message"]
+    assert "no_such_column" in broken.iloc[0]["message"]
+
+
+def test_inputs_that_cannot_be_used_exit_2(tmp_path, inbox):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"nope")
+    r = run("collect", inbox, "--list", bad, "-o", tmp_path / "r.xlsx")
+    assert r.exit_code == 2 and "错误：" in r.output
+    r = run("collect", tmp_path / "nowhere", "--list", LIST, "-o", tmp_path / "r.xlsx")
+    assert r.exit_code == 2 and "收件目录" in r.output
+    broken_rules = tmp_path / "r.yaml"
+    broken_rules.write_text("rules: {", encoding="utf-8")
+    r = run("collect", inbox, "--list", LIST, "-o", tmp_path / "r.xlsx", "--rules", broken_rules)
+    assert r.exit_code == 2 and "无法解析" in r.output
+
+
+def test_a_second_run_on_the_same_ledger_is_refused(tmp_path, inbox):
+    report = tmp_path / "r.xlsx"
+    with Ledger(tmp_path / "r.ledger.sqlite"):
+        r = run("collect", inbox, "--list", LIST, "-o", report)
+        assert r.exit_code == 2 and "正被另一个 collect 使用" in r.output
+    assert not report.exists()
+
+
+def test_hostile_files_in_the_inbox_are_all_listed(tmp_path, inbox):
+    shutil.copytree(HOSTILE, inbox / "hostile")
+    report = tmp_path / "r.xlsx"
+    r = run("collect", inbox, "--list", LIST, "-o", report, "--fail-on", "never")
+    assert r.exit_code == 0, r.output
+    n = len(list(HOSTILE.iterdir()))
+    assert f"收到文件 {11 + n}（读取 11 + 无法读取 {n}）" in r.output
+    files = pd.read_excel(report, sheet_name="文件", engine="openpyxl", dtype=str)
+    hostile = files[files["文件"].str.contains("/hostile/")]
+    assert len(hostile) == n and hostile["原因"].notna().all()
+    assert set(hostile["状态"]) == {"无法读取"}
+
+
+def test_demo_runs_the_whole_round(tmp_path):
+    r = run("demo", tmp_path / "demo")
+    assert r.exit_code == 0, r.output
+    assert "应报 12  已报 11  未报 1" in r.output
+    assert (tmp_path / "demo" / "报告.xlsx").exists()
