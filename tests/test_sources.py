@@ -283,6 +283,32 @@ def test_duplicate_and_missing_codes(tmp_path):
     assert len(result.rows) == 3
 
 
+def test_headings_footers_dashes_and_caption_in_header(tmp_path):
+    path = xlsx(tmp_path / "决算.xlsx", [
+        ["序号", "项目编码", "项目名称", "金额（元）", None, "单位：元"],
+        [None, None, None, "本年支出", "年末结转和结余", None],
+        [None, None, "一、基本支出", None, None, None],
+        [1, "P1", "甲", "(1,000.00)", "-", None],
+        [2, "P2", "乙", "３００", 0, None],
+        ["注：金额为负表示冲回", None, None, None, None, None],
+    ], merges=["A1:A2", "B1:B2", "C1:C2", "D1:E1"])
+    result = read_final(path)
+    assert result.money_unit == "元"
+    assert result.findings == []  # no unknown column for the caption, 序号 is expected
+    assert result.columns["final_spent"] == "金额（元）/本年支出"
+    assert result.rows.project_code.tolist() == ["P1", "P2"]
+    assert result.rows.final_spent.tolist() == [-0.1, 0.03]
+    assert result.rows.final_balance.isna().tolist() == [True, False]
+
+
+def test_kind_in_mapping_forces_the_shape(tmp_path):
+    path = accounts_xlsx(tmp_path / "决算.xlsx")
+    with pytest.raises(SourceError, match="缺少项目支出决算表必需的列「项目编码」"):
+        read_final(path, mapping={"kind": "final_projects"})
+    with pytest.raises(SourceError, match="kind"):
+        read_budget(path, mapping={"kind": "final_functional"})
+
+
 # --------------------------------------------------------------------------- 预算批复
 
 
@@ -310,9 +336,8 @@ def test_budget_synonyms_subtotals_and_sub_items(tmp_path):
     assert result.totals.row_type.tolist() == ["其中", "小计", "小计", "总计"]
     assert [(f.code, f.cell, f.expected, f.actual) for f in result.findings] == [
         ("source.unknown_column", "K2", None, "资金性质"),
-        ("source.total_mismatch", "F9", 5.0, 6.0),
-        ("source.total_mismatch", "F10", 135.0, 135.5),
-    ]
+        ("source.total_mismatch", "F9", 5.0, 6.0),  # 另一局小计
+    ]  # the 总计 adds up: the 其中 row (50) is no detail row
 
 
 def test_budget_in_yuan_from_caption_and_override(tmp_path):
@@ -535,3 +560,18 @@ def test_source_codes_are_declared():
 ])
 def test_number_parsing(text, value):
     assert number(text) == value
+
+
+def test_unknown_and_duplicate_columns_are_hints(tmp_path):
+    path = xlsx(tmp_path / "决算.xlsx", [
+        ["单位：元"],
+        ["项目编码", "项目名称", "本年支出", "实际支出", "年末结转和结余", "备注", "经济分类"],
+        ["P1", "甲", 1, 2, 0, None, "302"],
+    ])
+    result = read_final(path)
+    assert [(f.code, f.severity, f.cell, f.actual) for f in result.findings] == [
+        ("source.unknown_column", "提示", "G2", "经济分类"),
+        ("source.unknown_column", "提示", "D2", "实际支出"),
+    ]
+    assert "与 C2 同为「本年支出」" in result.findings[1].message
+    assert result.rows.final_spent.tolist() == [0.0001]  # the first 本年支出 column wins

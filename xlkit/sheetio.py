@@ -513,14 +513,21 @@ def header_like_rows(sheet: Sheet, scan: int = HEADER_SCAN) -> tuple[int, list[s
     return best
 
 
+def caption_in(v: Any) -> str | None:
+    """The unit a caption such as "单位：元" / "金额单位:万元" names, else None."""
+    if not isinstance(v, str):
+        return None
+    m = _CAPTION.search(compact(v))
+    return m.group(1) if m else None
+
+
 def caption_unit(sheet: Sheet, upto: int) -> tuple[str, int, int, str] | None:
     """(unit, row, 0-based col, raw text) of a "单位：元" caption in rows ≤ ``upto``."""
     for n in sorted(r for r in sheet.rows if r <= upto):
         for c, v in enumerate(sheet.rows[n]):
-            if isinstance(v, str):
-                m = _CAPTION.search(compact(v))
-                if m:
-                    return m.group(1), n, c, cell_text(v)
+            unit = caption_in(v)
+            if unit:
+                return unit, n, c, cell_text(v)
     return None
 
 

@@ -431,14 +431,16 @@ def _import(attempt: _Attempt, override: str | None) -> Imported:
         findings.append(Finding(SOURCE_CODES[code][0], code, message, file=file,
                                 sheet=sheet_name, **where))
 
-    for col in (*head.columns, *head.duplicates):
-        if col.key is None and col.parent_key is None and col in head.columns and \
-                not ({c.label for c in col.path} & _IGNORED):
+    for col in head.columns:
+        if col.key is None and col.parent_key is None and \
+                not ({c.label for c in col.path} & _IGNORED) and \
+                sheetio.caption_in(col.last.raw) is None:
             add("source.unknown_column", f"未识别的列「{col.text}」，已忽略",
                 cell=col.last.cell, actual=col.text)
     for col in head.duplicates:
-        add("source.unknown_column", f"重复的列「{col.text}」（与第 {head.column(col.key).index + 1} "
-                                     f"列同为「{schema.label(col.key)}」），已忽略",
+        first = head.column(col.key).last.cell
+        add("source.unknown_column", f"重复的列「{col.text}」（与 {first} 同为"
+                                     f"「{schema.label(col.key)}」），已忽略",
             cell=col.last.cell, field=col.key, actual=col.text)
 
     unit = _money_unit(attempt, override, add)
@@ -492,9 +494,10 @@ def _money_unit(attempt: _Attempt, override: str | None, add) -> str:
     sheet, schema, head = attempt.sheet, attempt.schema, attempt.head
     suffixes = {}
     for key in head.cols:
-        col = head.column(key)
-        if key in schema.money and col.cell is not None and col.cell.unit:
-            suffixes.setdefault(col.cell.unit, col.cell)
+        if key in schema.money:  # "本年支出（元）", or "金额（元）" over 预算数 | 决算数
+            for cell in head.column(key).path:
+                if cell.unit:
+                    suffixes.setdefault(cell.unit, cell)
     caption = sheetio.caption_unit(sheet, head.end)
     if override:
         return override
@@ -536,8 +539,8 @@ def _entries(sheet: Sheet, schema: _Schema, head: Header, unit: str, add):
             continue  # spacer row, or a row with nothing under our columns
         money_blank = all(blank(cells.get(k)) for k in schema.money if k in cells)
         first = next((v for v in values if not blank(v)), None)
-        if money_blank and _FOOTER.match(compact(first)):
-            continue  # 注：… / 单位负责人：… under the table
+        if money_blank and (_FOOTER.match(compact(first)) or blank(cells.get(code_key))):
+            continue  # 注：… / 单位负责人：… under the table; a heading such as "一、基本支出"
         kind = sheetio.total_kind(cells.get(code_key), cells.get(_name_key(schema)), first)
         out: dict[str, Any] = {}
         for k in text_keys:
