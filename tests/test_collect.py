@@ -163,3 +163,63 @@ def test_demo_runs_the_whole_round(tmp_path):
     assert r.exit_code == 0, r.output
     assert "应报 12  已报 11  未报 1" in r.output
     assert (tmp_path / "demo" / "报告.xlsx").exists()
+
+
+def test_end_to_end_each_seeded_inconsistency_under_its_rule(tmp_path, inbox):
+    report = tmp_path / "报告.xlsx"
+    out = collect(inbox, LIST, report, finals=[SAMPLES / "决算_项目支出.xlsx",
+                                               SAMPLES / "决算_收入支出决算表.xlsx"],
+                  targets=SAMPLES / "绩效目标.xlsx", key=KEY, year=2023).result
+    issues = _issues(report)
+    rules = {code: set(g["规则"]) for code, g in issues.groupby("项目编码")}
+    errors = {code: set(g["规则"]) for code, g in issues[issues["级别"] == "错误"].groupby(
+        "项目编码")}
+    # seed 001: 400 + 780 ≠ 1500; full marks for 26.70% against 100%, typed over the formula
+    assert errors["P2023-301001-01"] == {"check.fund_parts", "calc.formula_overwritten",
+                                         "indicator.full_marks_missed"}
+    # seed 002: 实际支出 1000 while its own narrative (and the 决算) say 754 was paid
+    assert errors["P2023-302001-04"] == {"final.spent"}
+    row = issues[(issues["项目编码"] == "P2023-302001-04")].iloc[0]
+    assert (row["应为"], row["实际"], float(row["差额"])) == ("754", "1000", 246)
+    # seed 002: a percentage typed as "905"
+    assert rules["P2023-302001-05"] == {"value.implausible"}
+    # seed 003: the 决算 shows 69.85 of project spending, the forms claim 88 executed
+    for code in ("P2023-303001-02", "P2023-303001-03", "P2023-303001-04"):
+        assert "final.spent" in errors[code], code
+    assert "meta.issued_changed" in errors["P2023-303001-02"]  # budget edited 20 → 25
+    assert rules["P2023-303001-05"] == {"return.missing"}
+    # the consistent returns raise nothing at all
+    for code in ("P2023-302001-01", "P2023-302001-02", "P2023-302001-03", "P2023-303001-01",
+                 "P2023-304001-01"):
+        assert code not in rules, (code, rules.get(code))
+    # seed 000's 决算 identity holds row by row and in 合计: no importer findings
+    assert not [r for r in issues["规则"] if r.startswith("source.")]
+    assert out.summary()["错误"] == 9
+
+
+def test_an_odd_final_export_needs_mapping(tmp_path, inbox):
+    odd = tmp_path / "odd.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet3"
+    ws.append(["导出时间 2024-03-01"])
+    ws.append([])
+    ws.append(["代号", "名目", "花费（实际）", "剩余"])
+    ws.append(["P2023-302001-04", "离休干部医疗补助", 7540000, 2460000])
+    wb.save(odd)
+    r = run("collect", inbox, "--list", LIST, "-o", tmp_path / "r.xlsx", "--final", odd)
+    assert r.exit_code == 2 and "代号" in r.output and "花费（实际）" in r.output
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("""
+kind: final_projects
+sheet: Sheet3
+header_row: 3
+money_unit: 元
+columns: {project_code: 代号, project_name: 名目, final_spent: 花费（实际）, final_balance: 剩余}
+""", encoding="utf-8")
+    r = run("collect", inbox, "--list", LIST, "-o", tmp_path / "r.xlsx", "--final", odd,
+            "--mapping", mapping, "--fail-on", "never")
+    assert r.exit_code == 0, r.output
+    issues = _issues(tmp_path / "r.xlsx")
+    spent = issues[issues["规则"] == "final.spent"]
+    assert list(spent["项目编码"]) == ["P2023-302001-04"]
