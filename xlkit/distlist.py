@@ -13,6 +13,7 @@ from typing import Any
 
 from . import sheetio
 from .sheetio import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
+from .spec import DIRECTION_ALIASES
 
 LEVELS = ("project", "unit")
 
@@ -53,12 +54,6 @@ TARGET_COLUMNS = {
     "年度指标值": "target",
     "计量单位": "unit",
     "分值": "weight",
-}
-DIRECTION_ALIASES = {
-    "≥": "≥", ">=": "≥", "≧": "≥", "=>": "≥", "正向": "≥", "大于等于": "≥",
-    "≤": "≤", "<=": "≤", "≦": "≤", "=<": "≤", "反向": "≤", "小于等于": "≤",
-    "=": "=", "==": "=", "等于": "=",
-    "定性": "定性",
 }
 QUANTITATIVE = ("≥", "≤", "=")
 

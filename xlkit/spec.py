@@ -19,6 +19,13 @@ import yaml
 LIST_SOURCES = ("unit_code", "unit_name", "department", "project_code", "project_name")
 FUND_SOURCES = ("initial", "full_year")
 DIRECTIONS = ("≥", "≤", "=", "定性")
+#: How people write a direction → the canonical one.
+DIRECTION_ALIASES = {
+    "≥": "≥", ">=": "≥", "≧": "≥", "=>": "≥", "正向": "≥", "大于等于": "≥",
+    "≤": "≤", "<=": "≤", "≦": "≤", "=<": "≤", "反向": "≤", "小于等于": "≤",
+    "=": "=", "==": "=", "等于": "=",
+    "定性": "定性", "定性指标": "定性",
+}
 REVERSE_RULES = ("ratio", "linear")
 TIERS = (("达成", 0.8, 1.0), ("部分达成", 0.6, 0.8), ("未达成", 0.0, 0.6))
 

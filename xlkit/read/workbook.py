@@ -26,13 +26,10 @@ from ..layout import (
 from ..meta import key_id, parse_rows, verify
 from ..parse import Parsed, clean_text, parse_money, parse_value
 from ..scoring import tier_ok
-from ..spec import DIRECTIONS, TIERS, Spec, SpecError, load_spec
+from ..spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
 from .safety import DEFAULT_LIMITS, Limits, precheck
 from .source import CellSource, RawCell, SourceError, open_source
 
-_DIRECTION_WORDS = {">=": "≥", "=>": "≥", "≧": "≥", "正向": "≥", "大于等于": "≥", "<=": "≤",
-                    "=<": "≤", "≦": "≤", "反向": "≤", "小于等于": "≤", "等于": "=", "==": "=",
-                    "定性指标": "定性"}
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 
 
@@ -388,7 +385,7 @@ def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
         return None
     if c.vtype == "direction":
         text = clean_text(p.raw)
-        text = _DIRECTION_WORDS.get(text, text)
+        text = DIRECTION_ALIASES.get(text, text)
         if text not in DIRECTIONS:
             form.add("value.choice", f"「{form.label(fld)}」应为 ≥ ≤ = 定性 之一，填的是 '{p.raw}'",
                      fld, actual=p.raw)
