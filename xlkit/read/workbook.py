@@ -535,7 +535,7 @@ def _plausible(form: _Form, p: str) -> None:
     if a is None or t is None:
         return
     is_pct = "%" in (unit or typed_unit)
-    if is_pct and a > 100 and t <= 100:
+    if is_pct and a > 150 and t <= 100:  # 超额 up to 150% happens; 905% is a typo
         form.add("value.implausible", f"「{form.label(p + 'actual')}」为 {a:g}%，超过 100%，"
                  f"年度指标值为 {t:g}%：疑似录入错误（原值 '{parsed.raw if parsed else a}'）",
                  p + "actual", t, parsed.raw if parsed else a)
