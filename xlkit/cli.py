@@ -285,8 +285,10 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
               show_default=True)
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="错误", show_default=True,
               help="出现何种级别的问题时以退出码 1 结束")
+@click.option("--engine", type=click.Choice(["fast", "openpyxl"]), default="fast",
+              show_default=True, help="读取方式：fast（直接解析 XML）或 openpyxl（核对用）")
 def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref, money_unit,
-            final_money_unit, mapping, key_file, year, jobs, fmt, fail_on) -> None:
+            final_money_unit, mapping, key_file, year, jobs, fmt, fail_on, engine) -> None:
     """收集一个文件夹中报回的工作簿，与预算清单、决算核对，写出报告。
 
     退出码：0 完成；1 有错误（见 --fail-on）；2 输入（清单、决算、规则）无法使用。
@@ -309,7 +311,8 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
         outcome = collecting.collect(
             inbox, list_path, report, finals=finals, targets=targets, rules_path=rules_path,
             db=db, spec_ref=spec_ref, key=_key(key_file), year=year, money_unit=money_unit,
-            final_money_unit=final_money_unit, mapping=mapping, jobs=jobs, on_start=start,
+            final_money_unit=final_money_unit, mapping=mapping, jobs=jobs, engine=engine,
+            on_start=start,
             on_result=lambda r: bar.update(1) if bar else None)
     except (collecting.CollectInputError, LedgerBusy) as exc:
         _fail(str(exc))
@@ -318,11 +321,12 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    summary = outcome.result.summary()
+    summary = outcome.summary
     if fmt == "json":
         click.echo(json.dumps({"summary": summary, "report": str(outcome.report),
                                "ledger": str(outcome.db), "read_now": outcome.read_now,
-                               "reused": outcome.reused, "notes": outcome.input_notes},
+                               "reused": outcome.reused, "unchanged": outcome.unchanged,
+                               "notes": outcome.input_notes},
                               ensure_ascii=False, indent=2))
     else:
         for note in outcome.input_notes:
@@ -344,7 +348,8 @@ def _print_summary(summary, outcome) -> None:
         for item in s["主要问题"]:
             click.echo(f"  {item['级别']}  {item['数量']:>4}  {item['规则']:<28} "
                        f"{rule_title(item['规则'])}")
-    click.echo(f"报告：{outcome.report}")
+    click.echo(f"报告：{outcome.report}" + ("（收件与输入均无变化，沿用上次的报告）"
+                                          if outcome.unchanged else ""))
     click.echo(f"台账：{outcome.db}（本次读取 {outcome.read_now} 个文件，沿用 {outcome.reused} 个）")
 
 
@@ -408,7 +413,7 @@ def demo(folder, jobs) -> None:
     except FileNotFoundError as exc:
         _fail(str(exc))
     click.echo(f"示例一轮已完成：下发 {folder / 'issued'}，报回 {folder / 'returns'}")
-    _print_summary(outcome.result.summary(), outcome)
+    _print_summary(outcome.summary, outcome)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,8 @@ with the budget list and the 决算, run the rules, write the report, keep the l
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,11 +16,12 @@ from .ledger import Ledger, Seen
 from .parse import clean_text
 from .read import expand, iter_read, tables_of
 from .read.safety import DEFAULT_LIMITS, Limits
-from .read.workbook import ReadResult
+from .read.workbook import ReadResult, file_sha256
 from .reconcile import reconcile
 from .round import RoundResult
 from .rules import RuleError, builtin_rules, load_rules
 from .spec import load_spec
+from .tables import Tables
 
 
 class CollectInputError(Exception):
@@ -27,12 +30,14 @@ class CollectInputError(Exception):
 
 @dataclass
 class CollectOutcome:
-    result: RoundResult
+    result: RoundResult | None  # None when nothing changed since the last run
     report: Path
     db: Path
     read_now: int = 0
     reused: int = 0
     input_notes: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    unchanged: bool = False
 
 
 def default_db(report: Path) -> Path:
@@ -45,7 +50,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             spec_ref: str = "project-2020", key: bytes | None = None, year: int | None = None,
             money_unit: str = "万元", final_money_unit: str | None = None,
             mapping: str | Path | None = None,
-            jobs: int | None = None, limits: Limits = DEFAULT_LIMITS,
+            jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
             on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
     from .distlist import ListError, read_list
@@ -70,31 +75,42 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise CollectInputError(f"收件目录 {inbox} 不存在")
+    inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping],
+                                 spec, context, money_unit, final_money_unit)
     files, skipped = expand([inbox])
     with Ledger(db_path) as ledger:
         reused, todo = ledger.plan(files, context)
+        present = sorted([str(p) for p in files] + [r.path for r in skipped])
+        last = ledger.last_run()
+        if not todo and last and report.exists() and last["report"] == str(report) and \
+                last["fingerprint"] == _run_fingerprint(inputs, ledger, present, report):
+            # nothing changed since the last run: its report stands
+            return CollectOutcome(None, report, db_path, 0, len(reused), notes,
+                                  summary=last["summary"], unchanged=True)
+        before = {p: _seen(p) for p in todo}
         if on_start:
             on_start(len(todo))
-        fresh: list[tuple[ReadResult, Seen | None]] = []
-        before = {p: _seen(p) for p in todo}
+        frames: list[Tables] = [tables_of(skipped)]
         batch: list[tuple[ReadResult, Seen | None]] = []
-        for r in iter_read(todo, key=key, year=year, limits=limits, jobs=jobs):
-            seen = before.get(Path(r.path))
-            after = _seen(Path(r.path))
+        flushed = time.monotonic()
+        for r in iter_read(todo, key=key, year=year, limits=limits, jobs=jobs, engine=engine):
+            seen, after = before.get(Path(r.path)), _seen(Path(r.path))
             if seen is None or after is None or (seen.size, seen.mtime_ns) != (
                     after.size, after.mtime_ns):
-                seen = None  # the file changed while it was read: read it again next run
+                seen = None  # changed while it was read: not stored, read again next run
+                r.findings.append(finding("file.changed", "文件在读取过程中被改动，下次收集时将重新读取",
+                                          file=r.path))
             batch.append((r, seen))
-            fresh.append((r, seen))
             if on_result:
                 on_result(r)
-            if len(batch) >= 200:
+            if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
                 ledger.record(batch, context)
-                batch = []
+                frames.append(tables_of(r for r, _ in batch))
+                batch, flushed = [], time.monotonic()
         ledger.record(batch, context)
-        results = skipped + reused + [r for r, _ in fresh]
-        results.sort(key=lambda r: r.path)
-        tables = tables_of(results)
+        frames.append(tables_of(r for r, _ in batch))
+        frames += [tables_of(chunk) for chunk in ledger.load(reused)]
+        tables = Tables.concat(frames)
         target_findings += _compare_targets(tables, approved)
         result = reconcile(tables, listed.rows, finals=imported,
                            source_findings=source_findings + target_findings, rules=rules,
@@ -103,12 +119,37 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         superseded = {row["path"]: row["superseded_by"]
                       for row in result.tables.files.to_dict("records")
                       if isinstance(row.get("superseded_by"), str)}
-        ledger.finish_run([r.path for r in results], superseded,
+        summary = result.summary()
+        ledger.finish_run(present, superseded,
                           [{k: r.get(k) for k in ("unit_code", "unit_name", "project_code",
                                                   "project_name", "contact", "phone")}
-                           for r in listed.rows], str(inbox), str(report), result.summary(),
-                          started)
-    return CollectOutcome(result, report, db_path, len(todo), len(reused), notes)
+                           for r in listed.rows], str(inbox), str(report), summary, started,
+                          _run_fingerprint(inputs, ledger, present, report))
+    return CollectOutcome(result, report, db_path, len(todo), len(reused), notes,
+                          summary=summary)
+
+
+BATCH = 200  # results per ledger transaction and per table chunk ...
+FLUSH_SECONDS = 2.0  # ... or fewer, so a killed run loses at most this much reading
+
+
+def _inputs_fingerprint(paths: Sequence[Any], spec: Any, *parts: Any) -> str:
+    """What the round was computed from besides the returns: input files, spec, key, year."""
+    from . import __version__
+
+    h = hashlib.sha256(f"xlkit {__version__}|{spec.id} v{spec.version}|{parts}".encode())
+    for p in paths:
+        if p is not None:
+            h.update(str(p).encode() + b"\0" + file_sha256(Path(p)).encode())
+    return h.hexdigest()
+
+
+def _run_fingerprint(inputs: str, ledger: Ledger, present: Sequence[str], report: Path) -> str:
+    h = hashlib.sha256(inputs.encode())
+    h.update(ledger.fingerprint_of_files(present).encode())
+    if report.exists():
+        h.update(file_sha256(report).encode())
+    return h.hexdigest()
 
 
 def _kid(key: bytes) -> str:

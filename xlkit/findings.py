@@ -29,6 +29,7 @@ CODES: dict[str, tuple[str, str]] = {
     "file.macro": (HINT, "含宏的工作簿（宏不会运行）"),
     "file.xls": (HINT, "已另存为 .xls，公式无法核对"),
     "file.lock_file": (HINT, "Office 临时锁定文件，已跳过"),
+    "file.changed": (HINT, "文件在读取过程中被改动"),
     # recognising the form
     "meta.missing": (ERROR, "不是 xlkit 下发的绩效自评表（缺少 _meta）"),
     "meta.damaged": (ERROR, "_meta 记录损坏"),

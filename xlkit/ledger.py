@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started TEXT, finished TEXT, inbox TEXT, report TEXT, summary TEXT
+    started TEXT, finished TEXT, inbox TEXT, report TEXT, summary TEXT,
+    fingerprint TEXT           -- inputs, files and report of the run: equal means nothing to do
 );
 CREATE TABLE IF NOT EXISTS expected (
     unit_code TEXT, unit_name TEXT, project_code TEXT, project_name TEXT,
@@ -93,13 +94,14 @@ class Ledger:
         self.close()
 
     # ------------------------------------------------------------------ reuse or re-read
-    def plan(self, paths: Iterable[Path], context: str) -> tuple[list[ReadResult], list[Path]]:
-        """Results still valid for unchanged files, and the files that must be read."""
+    def plan(self, paths: Iterable[Path], context: str) -> tuple[list[str], list[Path]]:
+        """Paths whose stored result is still valid (same size and mtime, or same content),
+        and the files that must be read."""
         known = {r[0]: r for r in self.db.execute(
-            "SELECT path, size, mtime_ns, sha256, context, result FROM files")}
-        reuse: list[ReadResult] = []
+            "SELECT path, size, mtime_ns, sha256, context, result IS NOT NULL FROM files")}
+        reuse: list[str] = []
         todo: list[Path] = []
-        moved: list[tuple[int, int, str]] = []
+        touched: list[tuple[int, int, str]] = []
         for p in paths:
             row = known.get(str(p))
             try:
@@ -107,20 +109,45 @@ class Ledger:
             except OSError:
                 todo.append(p)
                 continue
-            if row is None or row[4] != context or row[5] is None:
+            if row is None or row[4] != context or not row[5]:
                 todo.append(p)
-                continue
-            if (row[1], row[2]) == (st.st_size, st.st_mtime_ns):
-                reuse.append(ReadResult.from_dict(json.loads(row[5])))
+            elif (row[1], row[2]) == (st.st_size, st.st_mtime_ns):
+                reuse.append(str(p))
             elif row[1] == st.st_size and file_sha256(p) == row[3]:
-                moved.append((st.st_size, st.st_mtime_ns, str(p)))  # touched, not changed
-                reuse.append(ReadResult.from_dict(json.loads(row[5])))
+                touched.append((st.st_size, st.st_mtime_ns, str(p)))  # touched, not changed
+                reuse.append(str(p))
             else:
                 todo.append(p)
-        if moved:
+        if touched:
             with self.transaction():
-                self.db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?", moved)
+                self.db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?", touched)
         return reuse, todo
+
+    def load(self, paths: Iterable[str], batch: int = 500) -> Iterable[list[ReadResult]]:
+        """Stored results of ``paths``, a batch at a time (memory stays flat)."""
+        paths = list(paths)
+        for i in range(0, len(paths), batch):
+            chunk = paths[i:i + batch]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT result FROM files WHERE path IN ({marks})", chunk)
+            yield [ReadResult.from_dict(json.loads(r[0])) for r in rows]
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT fingerprint, summary, report FROM runs ORDER BY id DESC "
+                              "LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return {"fingerprint": row[0], "summary": json.loads(row[1]), "report": row[2]}
+
+    def fingerprint_of_files(self, paths: Iterable[str]) -> str:
+        """sha256 over the present paths and their stored sha256 (what this run would read)."""
+        import hashlib
+
+        shas = dict(self.db.execute("SELECT path, sha256 FROM files"))
+        h = hashlib.sha256()
+        for p in sorted(paths):
+            h.update(f"{p}\0{shas.get(p)}\n".encode())
+        return h.hexdigest()
 
     def record(self, results: Iterable[tuple[ReadResult, Seen | None]], context: str) -> None:
         """Store freshly read results in one transaction."""
@@ -147,7 +174,7 @@ class Ledger:
 
     def finish_run(self, present: Iterable[str], superseded: Mapping[str, str],
                    expected: Iterable[Mapping[str, Any]], inbox: str, report: str,
-                   summary: Mapping[str, Any], started: str) -> None:
+                   summary: Mapping[str, Any], started: str, fingerprint: str = "") -> None:
         present = list(present)
         now = _now()
         with self.transaction():
@@ -167,9 +194,10 @@ class Ledger:
                 "INSERT INTO expected VALUES (?, ?, ?, ?, ?, ?)",
                 [(e.get("unit_code"), e.get("unit_name"), e.get("project_code"),
                   e.get("project_name"), e.get("contact"), e.get("phone")) for e in expected])
-            self.db.execute("INSERT INTO runs (started, finished, inbox, report, summary) "
-                            "VALUES (?, ?, ?, ?, ?)", (started, now, inbox, report,
-                                                       json.dumps(summary, ensure_ascii=False)))
+            self.db.execute("INSERT INTO runs (started, finished, inbox, report, summary, "
+                            "fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+                            (started, now, inbox, report, json.dumps(summary, ensure_ascii=False),
+                             fingerprint))
 
     def transaction(self):
         return _Transaction(self.db)

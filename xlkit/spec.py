@@ -7,6 +7,7 @@ without reading Python.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -200,11 +201,18 @@ def load_spec(ref: str | Path) -> Spec:
             raise SpecError(str(ref), [f"没有这个表式（已有：{known}）"])
     if not path.is_file():
         raise SpecError(str(ref), ["文件不存在"])
+    st = path.stat()
+    return _load_file(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_file(path: str, mtime_ns: int, size: int) -> Spec:
+    """Parse once per file version: the reader asks for the same spec for every return."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SpecError(str(path), [f"YAML 无法解析: {exc}"]) from None
-    return parse_spec(data, source=str(path))
+        raise SpecError(path, [f"YAML 无法解析: {exc}"]) from None
+    return parse_spec(data, source=path)
 
 
 def parse_spec(data: Any, source: str = "<spec>") -> Spec:

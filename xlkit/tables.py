@@ -166,6 +166,17 @@ class Tables:
     findings: pd.DataFrame = field(default_factory=lambda: frame("findings", []))
     files: pd.DataFrame = field(default_factory=lambda: frame("files", []))
 
+    @classmethod
+    def concat(cls, parts: list[Tables]) -> Tables:
+        """One set of tables from chunks (read in batches), rows ordered by file."""
+        out = {}
+        for name in SCHEMA:
+            frames = [getattr(t, name) for t in parts if len(getattr(t, name))]
+            df = pd.concat(frames, ignore_index=True) if frames else frame(name, [])
+            col = {"findings": "file", "files": "path"}.get(name, "source_file")
+            out[name] = df.sort_values(col, kind="stable", ignore_index=True)
+        return cls(**out)
+
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in SCHEMA]
 
