@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 META_SHEET = "_meta"
-CHUNK = 30000  # an xlsx cell holds at most 32,767 characters
+CHUNK = 16000  # a cell holds 32,767 UTF-16 units; a character is at most 2
 KEY_ENV = "XLKIT_KEY"
 
 

@@ -38,6 +38,9 @@ def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
                    created: dt.datetime | None = None) -> BuiltWorkbook:
     """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`."""
     issue = dict(issue or {})
+    for k in ("unit_code", "unit_name", "department", "project_code", "project_name"):
+        if issue.get(k) is not None:  # codes typed as numbers are still codes
+            issue[k] = str(issue[k])
     layout = build_layout(spec, issue, targets)
     created = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     payload = {

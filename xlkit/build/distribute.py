@@ -16,7 +16,8 @@ import xlsxwriter
 
 from ..meta import key_id
 from ..spec import Spec
-from . import build_workbook, write_atomic
+from . import write_atomic
+from .fast import FastBuilder
 
 MANIFEST = "manifest.xlsx"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -77,16 +78,20 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
               key: bytes | None = None, password: str | None = None,
               on_progress: Callable[[int], None] | None = None,
               created: dt.datetime | None = None) -> list[Issued]:
-    """Build every planned workbook (atomically) and write the manifest last."""
+    """Build every planned workbook (atomically) and write the manifest last.
+
+    One :class:`~xlkit.build.fast.FastBuilder` per run: the same workbooks as
+    :func:`~xlkit.build.build_workbook`, from a template per form shape.
+    """
     issued = []
+    builder = FastBuilder(spec, key=key, created=created)
     for row, path in build_plan.items:
         issue = dict(row, year=year)
         mine = (targets or {}).get(row.get("project_code") or row.get("unit_code") or "")
         pw = password or secrets.token_urlsafe(9)
-        built = build_workbook(spec, issue, mine or None, key=key, password=pw, created=created)
-        write_atomic(path, built.data)
-        issued.append(Issued(row, path, hashlib.sha256(built.data).hexdigest(), key is not None,
-                             pw))
+        data = builder.build(issue, mine or None, password=pw)
+        write_atomic(path, data)
+        issued.append(Issued(row, path, hashlib.sha256(data).hexdigest(), key is not None, pw))
         if on_progress:
             on_progress(1)
     write_atomic(out_dir / MANIFEST, manifest_bytes(spec, issued, out_dir, year, key, created))

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..findings import finding
 from ..tables import Tables, frame
 from .safety import DEFAULT_LIMITS, Limits
+from .source import ENGINES
 from .workbook import ReadResult, _finish, _reject, read_workbook
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xlsb", ".et")
@@ -45,10 +46,10 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
-def _work(args: tuple[str, bytes | None, int | None, Limits]) -> ReadResult:
-    path, key, year, limits = args
+def _work(args: tuple[str, bytes | None, int | None, Limits, str]) -> ReadResult:
+    path, key, year, limits, engine = args
     try:
-        return read_workbook(path, key=key, year=year, limits=limits)
+        return read_workbook(path, key=key, year=year, limits=limits, engine=engine)
     except MemoryError:
         return _finish(_reject(ReadResult(path), finding(
             "file.out_of_memory", f"读取时内存超过上限 {limits.memory_bytes >> 20} MB（memory_bytes）",
@@ -62,15 +63,20 @@ def _work(args: tuple[str, bytes | None, int | None, Limits]) -> ReadResult:
 
 
 def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None = None,
-              limits: Limits = DEFAULT_LIMITS, jobs: int | None = None) -> Iterator[ReadResult]:
-    """Read ``paths`` in worker processes; results come back in input order."""
+              limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
+              engine: str = "fast") -> Iterator[ReadResult]:
+    """Read ``paths`` in worker processes; results come back in input order. ``engine``:
+    ``"fast"`` or ``"openpyxl"``, see :func:`read_workbook`."""
+    if engine not in ENGINES:  # here, not as one rejected file after another
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     jobs = max(1, jobs or min(os.cpu_count() or 1, 8))
     pending = list(paths)
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     while pending:
         with ctx.Pool(jobs, initializer=_limit_memory, initargs=(limits.memory_bytes,),
                       maxtasksperchild=200) as pool:
-            futures = [pool.apply_async(_work, ((str(p), key, year, limits),)) for p in pending]
+            futures = [pool.apply_async(_work, ((str(p), key, year, limits, engine),))
+                       for p in pending]
             done = 0
             try:
                 for fut in futures:
@@ -89,14 +95,17 @@ def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None =
 
 def read_many(paths: Iterable[str | Path], *, key: bytes | None = None, year: int | None = None,
               limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
-              on_result: Callable[[ReadResult], None] | None = None) -> Tables:
+              on_result: Callable[[ReadResult], None] | None = None,
+              engine: str = "fast") -> Tables:
     """Read every workbook under ``paths`` into :class:`xlkit.tables.Tables`."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     files, skipped = expand(paths)
     results: list[ReadResult] = list(skipped)
     for r in skipped:
         if on_result:
             on_result(r)
-    for r in iter_read(files, key=key, year=year, limits=limits, jobs=jobs):
+    for r in iter_read(files, key=key, year=year, limits=limits, jobs=jobs, engine=engine):
         results.append(r)
         if on_result:
             on_result(r)

@@ -208,5 +208,18 @@ class XlsSource:
         return RawCell(x.value)
 
 
-def open_source(path: Path, kind: str) -> CellSource:
-    return XlsSource(path) if kind == "xls" else OpenpyxlSource(path)
+ENGINES = ("fast", "openpyxl")
+
+
+def open_source(path: Path, kind: str, engine: str = "fast") -> CellSource:
+    """The source for a prechecked file: .xls through xlrd; .xlsx through zip + expat
+    (``engine="fast"``, :class:`xlkit.read.fastsource.ZipXmlSource`) or openpyxl."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if kind == "xls":
+        return XlsSource(path)
+    if engine == "fast":
+        from .fastsource import ZipXmlSource
+
+        return ZipXmlSource(path)
+    return OpenpyxlSource(path)

@@ -28,7 +28,7 @@ from ..parse import Parsed, clean_text, parse_money, parse_value
 from ..scoring import tier_ok
 from ..spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
 from .safety import DEFAULT_LIMITS, Limits, precheck
-from .source import CellSource, RawCell, SourceError, open_source
+from .source import ENGINES, CellSource, RawCell, SourceError, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 
@@ -84,8 +84,13 @@ def _reject(result: ReadResult, f: Finding) -> ReadResult:
 
 
 def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> ReadResult:
-    """Read one returned workbook into records and findings. Never raises for a bad file."""
+                  limits: Limits = DEFAULT_LIMITS, engine: str = "fast") -> ReadResult:
+    """Read one returned workbook into records and findings. Never raises for a bad file.
+
+    ``engine``: how an .xlsx is parsed, ``"fast"`` (zip + expat) or ``"openpyxl"``; both give
+    the same result."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     path = Path(path)
     result = ReadResult(str(path))
     result.file = {"path": str(path), "size": None, "sha256": None}
@@ -95,14 +100,19 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
     result.findings += pre.hints
     try:
-        source = open_source(path, pre.kind)
+        source = open_source(path, pre.kind, engine)
     except SourceError as exc:
         return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
     result.file["modified"] = source.modified()
+    before = len(result.findings)
     try:
         _read(result, path, source, key, year)
     except _Rejected as exc:
         _reject(result, exc.finding)
+    except SourceError as exc:  # a part parsed on demand is damaged: nothing read counts
+        del result.findings[before:]
+        result.project, result.funds, result.indicators, result.scores = None, [], [], []
+        _reject(result, finding(exc.code, str(exc), file=str(path)))
     finally:
         close = getattr(source, "close", None)
         if close:
@@ -151,7 +161,7 @@ class _Form:
             expected=_show(expected), actual=_show(actual)))
 
     def label(self, fld: str) -> str:
-        return field_label(self.layout, fld)
+        return field_label(self.layout, fld, self.env)
 
 
 def _show(v: Any) -> Any:
@@ -199,7 +209,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                        f"当前为第 {spec.version} 版，按当前规则重算", sheet="_meta",
                                        expected=str(spec.version), actual=str(tver), **where))
     try:
-        layout = build_layout(spec, issue_from_payload(payload), payload.get("targets") or None)
+        layout = _layout_for(spec, payload)
     except (KeyError, TypeError, ValueError) as exc:
         raise _Rejected(finding("meta.damaged", f"_meta 中的表格结构无法还原（{exc}）",
                                 sheet="_meta", **where)) from None
@@ -257,6 +267,24 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     _records(form)
 
 
+def _layout_for(spec: Spec, payload: dict[str, Any]) -> Layout:
+    """The form's layout. Positions and rules depend only on the form's shape — which cells
+    were pre-filled and how the target rows group — so one layout serves every return of
+    that shape; per-return values always come from the payload, never from the layout."""
+    targets = payload.get("targets") or None
+    shape = (spec.source, spec.version, tuple(sorted(payload.get("issued") or {})),
+             tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
+    layout = _LAYOUTS.get(shape)
+    if layout is None:
+        if len(_LAYOUTS) > 256:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[shape] = build_layout(spec, issue_from_payload(payload), targets)
+    return layout
+
+
+_LAYOUTS: dict[tuple, Layout] = {}
+
+
 def _locate(layout: Layout, source: CellSource, result: ReadResult,
             path: Path) -> dict[str, tuple[str, str]]:
     """Where each field is now: its defined name if it survived, else the recorded cell."""
@@ -281,7 +309,7 @@ def _locate(layout: Layout, source: CellSource, result: ReadResult,
     return where
 
 
-def field_label(layout: Layout, fld: str) -> str:
+def field_label(layout: Layout, fld: str, values: dict[str, Any] | None = None) -> str:
     """A human name for a field: 年度资金总额·全年预算数, 第 3 行指标·实际完成值 ..."""
     parts = fld.split(".")
     spec = layout.spec
@@ -290,9 +318,9 @@ def field_label(layout: Layout, fld: str) -> str:
         return f"{row.label if row else parts[1]}·{col.label if col else parts[2]}"
     if parts[0] == "ind":
         i = int(parts[1])
-        name = layout.fields.get(f"ind.{i}.name")
+        name = (values or {}).get(f"ind.{i}.name")
         heads = {k: h for k, h, *_ in SCORED_COLUMNS + PLAIN_COLUMNS}
-        nm = name.value if name is not None and name.value else f"第 {i + 1} 个三级指标"
+        nm = name if name else f"第 {i + 1} 个三级指标"
         return f"{nm}·{heads.get(parts[2], parts[2])}"
     names = {"exec.rate": "执行率", "exec.score": "执行得分", "exec.weight": "执行率分值",
              "total": "总分", "grade": "等次", "goals.expected": "预期目标",
