@@ -60,21 +60,14 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     db_path = Path(db) if db else default_db(report)
     spec = load_spec(spec_ref)
     notes: list[str] = []
-    try:
-        listed = read_list(list_path, money_unit=money_unit, level=spec.level)
-    except ListError as exc:
-        raise CollectInputError(str(exc)) from None
-    notes += [str(p) for p in listed.problems]
-    if not listed.rows:
-        raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
-    imported, source_findings = _finals(finals, final_money_unit, mapping)
-    rules, broken = _rules(rules_path)
-    approved, target_findings = _targets(targets) if targets else ({}, [])
     started = dt.datetime.now().isoformat(timespec="seconds")
     context = f"{_kid(key) if key else 'unsigned'}|{year}"
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise CollectInputError(f"收件目录 {inbox} 不存在")
+    for p in (list_path, *finals, targets, rules_path, mapping):
+        if p is not None and not Path(p).is_file():
+            raise CollectInputError(f"找不到文件 {p}")
     inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping],
                                  spec, context, money_unit, final_money_unit)
     files, skipped = expand([inbox])
@@ -87,6 +80,17 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             # nothing changed since the last run: its report stands
             return CollectOutcome(None, report, db_path, 0, len(reused), notes,
                                   summary=last["summary"], unchanged=True)
+        # something changed: read the office's inputs (an unusable one stops the round)
+        try:
+            listed = read_list(list_path, money_unit=money_unit, level=spec.level)
+        except ListError as exc:
+            raise CollectInputError(str(exc)) from None
+        notes += [str(p) for p in listed.problems]
+        if not listed.rows:
+            raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
+        imported, source_findings = _finals(finals, final_money_unit, mapping)
+        rules, broken = _rules(rules_path)
+        approved, target_findings = _targets(targets) if targets else ({}, [])
         before = {p: _seen(p) for p in todo}
         if on_start:
             on_start(len(todo))

@@ -184,10 +184,10 @@ def load_book(path: str | os.PathLike, *, error: type[Exception] = SheetError,
 
 
 def _precheck(file: str, error: type[Exception]) -> None:
-    from .read.safety import precheck  # the reader's checks, before any XML is parsed
+    from .read.safety import OFFICE_INPUT_LIMITS, precheck  # before any XML is parsed
 
     try:
-        result = precheck(Path(file))
+        result = precheck(Path(file), OFFICE_INPUT_LIMITS)
     except Exception as e:  # pragma: no cover - precheck handles its own errors
         raise error(f"{file} 无法打开（文件损坏或已加密）") from e
     if result.rejected is not None:

@@ -37,6 +37,11 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+#: The office's own inputs (budget list, targets, 决算) are one big sheet, not a small form.
+OFFICE_INPUT_LIMITS = Limits(max_file_bytes=200 * 1024 * 1024,
+                             max_uncompressed_bytes=2 * 1024 * 1024 * 1024,
+                             max_sheet_bytes=1024 * 1024 * 1024, max_cells=20_000_000,
+                             max_ratio=1000.0)
 
 
 @dataclass
