@@ -32,18 +32,20 @@ def issued_values(layout: Layout) -> dict[str, Any]:
     return {f: c.value for f, c in layout.fields.items() if c.kind == "prefill"}
 
 
-def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
-                   targets: Sequence[Mapping[str, Any]] | None = None, *,
-                   key: bytes | None = None, password: str = "",
-                   created: dt.datetime | None = None) -> BuiltWorkbook:
-    """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`."""
-    issue = dict(issue or {})
+def normalise_issue(issue: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``issue`` with its identifying texts as text (codes typed as numbers too)."""
+    out = dict(issue or {})
     for k in ("unit_code", "unit_name", "department", "project_code", "project_name"):
-        if issue.get(k) is not None:  # codes typed as numbers are still codes
-            issue[k] = str(issue[k])
-    layout = build_layout(spec, issue, targets)
-    created = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
-    payload = {
+        if out.get(k) is not None:
+            out[k] = str(out[k])
+    return out
+
+
+def make_payload(spec: Spec, issue: Mapping[str, Any], issued: Mapping[str, Any],
+                 fields: Mapping[str, str], targets: Sequence[Mapping[str, Any]] | None,
+                 created: dt.datetime) -> dict[str, Any]:
+    """The signed ``_meta`` payload of one issued form: the single definition of its shape."""
+    return {
         "format": 1,
         "template_id": spec.id,
         "template_version": spec.version,
@@ -54,11 +56,23 @@ def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
         "project_code": issue.get("project_code") or "",
         "project_name": issue.get("project_name") or "",
         "money_unit": spec.money_unit,
-        "issued": issued_values(layout),
-        "fields": {f: c.address for f, c in layout.fields.items()},
+        "issued": dict(issued),
+        "fields": dict(fields),
         "targets": [{k: t.get(k) for k in TARGET_KEYS} for t in targets or ()],
         "issued_at": created.isoformat(),
         "generator": f"xlkit {__version__}",
     }
+
+
+def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
+                   targets: Sequence[Mapping[str, Any]] | None = None, *,
+                   key: bytes | None = None, password: str = "",
+                   created: dt.datetime | None = None) -> BuiltWorkbook:
+    """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`."""
+    issue = normalise_issue(issue)
+    layout = build_layout(spec, issue, targets)
+    created = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    payload = make_payload(spec, issue, issued_values(layout),
+                           {f: c.address for f, c in layout.fields.items()}, targets, created)
     record = make_record(payload, key)
     return BuiltWorkbook(render(layout, record, password, created), layout, record)

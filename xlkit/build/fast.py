@@ -44,12 +44,11 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .. import __version__
 from ..formulas import Expr, FormulaError, Ref, Refs
 from ..layout import SHEET, Layout, _plan_rows, build_layout
 from ..meta import CHUNK, META_SHEET, canonical, key_id, make_record
 from ..spec import Spec
-from . import TARGET_KEYS, build_workbook, issued_values
+from . import build_workbook, issued_values, make_payload, normalise_issue
 from .guide import GUIDE_SHEET
 from .protect import legacy_password_hash
 
@@ -435,7 +434,7 @@ class FastBuilder:
               password: str | None = None) -> bytes:
         """The .xlsx bytes of one issued form; ``password`` overrides the builder's."""
         pw = self.password if password is None else password
-        issue = dict(issue or {})
+        issue = normalise_issue(issue)
         try:
             data = self._build(issue, targets, pw)
         except _Fallback as exc:
@@ -515,23 +514,7 @@ class FastBuilder:
                 issued[f] = v
         created = self.created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         spec = self.spec
-        payload = {  # exactly as build_workbook makes it
-            "format": 1,
-            "template_id": spec.id,
-            "template_version": spec.version,
-            "year": issue.get("year"),
-            "unit_code": issue.get("unit_code") or "",
-            "unit_name": issue.get("unit_name") or "",
-            "department": issue.get("department") or "",
-            "project_code": issue.get("project_code") or "",
-            "project_name": issue.get("project_name") or "",
-            "money_unit": spec.money_unit,
-            "issued": issued,
-            "fields": tpl.fields,
-            "targets": [{k: t.get(k) for k in TARGET_KEYS} for t in targets or ()],
-            "issued_at": created.isoformat(),
-            "generator": f"xlkit {__version__}",
-        }
+        payload = make_payload(spec, issue, issued, tpl.fields, targets, created)
         if not tpl.checked:
             self._check(tpl, issue, targets, payload)
         meta = self._meta(tpl, payload)
