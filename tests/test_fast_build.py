@@ -21,6 +21,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from test_read import FILLED
 from workbooks import ISSUE, TARGETS, fill, values_by_field
 
 from xlkit import read_workbook
@@ -295,16 +296,6 @@ def test_shapes_get_their_own_templates_and_come_back():
 
 # ----------------------------------------------------------------------------- the reader
 
-FILLED = {
-    "funds.total.executed": 1200, "funds.fiscal.full_year": 720, "funds.carryover.full_year": 780,
-    "funds.fiscal.executed": 600, "funds.carryover.executed": 600,
-    "ind.0.actual": 80, "ind.0.reason": "年底清算未完",
-    "ind.1.tier": "达成", "ind.1.qscore": 28, "ind.1.actual": "及时拨付", "ind.1.reason": "个别延迟",
-    "ind.2.tier": "达成", "ind.2.qscore": 30, "ind.2.actual": "好",
-    "ind.3.actual": 95,
-    "goals.expected": "保障离休人员医疗待遇", "goals.actual": "已保障",
-    "signoff.0": "刘纪", "signoff.1": "6501871", "signoff.2": "2024.5.20",
-}
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .findings import Finding, finding
 from .ledger import Ledger, Seen
+from .meta import key_id
 from .parse import clean_text
 from .read import expand, iter_read, tables_of
 from .read.safety import DEFAULT_LIMITS, Limits
@@ -61,7 +62,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     spec = load_spec(spec_ref)
     notes: list[str] = []
     started = dt.datetime.now().isoformat(timespec="seconds")
-    context = f"{_kid(key) if key else 'unsigned'}|{year}"
+    context = f"{key_id(key) if key else 'unsigned'}|{year}"
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise CollectInputError(f"收件目录 {inbox} 不存在")
@@ -154,11 +155,6 @@ def _run_fingerprint(inputs: str, ledger: Ledger, present: Sequence[str], report
     if report.exists():
         h.update(file_sha256(report).encode())
     return h.hexdigest()
-
-
-def _kid(key: bytes) -> str:
-    from .meta import key_id
-    return key_id(key)
 
 
 def _seen(path: Path) -> Seen | None:

@@ -28,7 +28,7 @@ def samples_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent / "samples"
 
 
-def _returns_module(samples: Path) -> ModuleType:
+def sample_returns_module(samples: Path) -> ModuleType:
     name = "xlkit_sample_returns"
     if name in sys.modules:
         return sys.modules[name]
@@ -55,7 +55,7 @@ def run_demo(folder: str | Path, jobs: int | None = None) -> CollectOutcome:
     issued = issue_all(spec, the_plan, year=YEAR, out_dir=issued_dir, targets=targets, key=key,
                        password="2023", created=dt.datetime(2024, 1, 5, 9, 0))
     by_code = {it.row["project_code"]: it.path for it in issued}
-    _returns_module(samples).make_returns(by_code, folder / "returns")
+    sample_returns_module(samples).make_returns(by_code, folder / "returns")
     report = folder / "报告.xlsx"
     return collect(folder / "returns", samples / "预算清单.xlsx", report,
                    finals=[samples / "决算_项目支出.xlsx", samples / "决算_收入支出决算表.xlsx"],
