@@ -160,3 +160,36 @@ def test_memory_limit_rejects_a_ballooning_file(tmp_path, monkeypatch):
     [r] = batch.iter_read([path], limits=Limits(memory_bytes=vm + (300 << 20)), jobs=1)
     assert r.status == "rejected" and r.code == "file.out_of_memory"
     assert "memory_bytes" in r.reason
+
+
+def hang_uninterruptibly(args):
+    """A worker stuck where the per-file alarm cannot reach it (as inside C code)."""
+    import signal
+
+    from xlkit.read import batch
+
+    if args[0].endswith("stuck.xlsx"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
+    return batch.read_workbook(args[0])
+
+
+def test_a_hang_the_alarm_cannot_stop_costs_only_its_file(tmp_path, monkeypatch):
+    """Files are read several per task; when a whole task hangs, its files are read again
+    one per task so that only the stuck file is given up, and the rest still come back."""
+    from xlkit.read import batch
+    from xlkit.read.safety import Limits
+
+    paths = []
+    for i in range(12):
+        p = tmp_path / ("stuck.xlsx" if i == 5 else f"f{i:02d}.xlsx")
+        p.write_bytes(b"x")
+        paths.append(p)
+    monkeypatch.setattr(batch, "_work", hang_uninterruptibly)
+    monkeypatch.setattr(batch, "CHUNK", 4)
+    t0 = time.monotonic()
+    results = list(batch.iter_read(paths, limits=Limits(seconds_per_file=1), jobs=1))
+    assert time.monotonic() - t0 < 30
+    assert [r.path for r in results] == [str(p) for p in paths]
+    assert [r.code for r in results] == ["file.not_spreadsheet"] * 5 + ["file.timeout"] + \
+        ["file.not_spreadsheet"] * 6

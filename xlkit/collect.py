@@ -22,7 +22,7 @@ from .reconcile import reconcile
 from .round import RoundResult
 from .rules import RuleError, builtin_rules, load_rules
 from .spec import load_spec
-from .tables import Tables
+from .tables import records
 
 
 class CollectInputError(Exception):
@@ -95,7 +95,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         before = {p: _seen(p) for p in todo}
         if on_start:
             on_start(len(todo))
-        frames: list[Tables] = [tables_of(skipped)]
+        results: list[ReadResult] = list(skipped)
         batch: list[tuple[ReadResult, Seen | None]] = []
         flushed = time.monotonic()
         for r in iter_read(todo, key=key, year=year, limits=limits, jobs=jobs, engine=engine):
@@ -106,23 +106,25 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                 r.findings.append(finding("file.changed", "文件在读取过程中被改动，下次收集时将重新读取",
                                           file=r.path))
             batch.append((r, seen))
+            results.append(r)
             if on_result:
                 on_result(r)
             if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
                 ledger.record(batch, context)
-                frames.append(tables_of(r for r, _ in batch))
                 batch, flushed = [], time.monotonic()
         ledger.record(batch, context)
-        frames.append(tables_of(r for r, _ in batch))
-        frames += [tables_of(chunk) for chunk in ledger.load(reused)]
-        tables = Tables.concat(frames)
+        for chunk in ledger.load(reused):
+            results += chunk
+        results.sort(key=lambda r: r.path)  # the same order however the files came in
+        tables = tables_of(results)
+        del results
         target_findings += _compare_targets(tables, approved)
         result = reconcile(tables, listed.rows, finals=imported,
                            source_findings=source_findings + target_findings, rules=rules,
                            broken_rules=broken, level=spec.level, year=year)
         write_report(report, result)
         superseded = {row["path"]: row["superseded_by"]
-                      for row in result.tables.files.to_dict("records")
+                      for row in records(result.tables.files)
                       if isinstance(row.get("superseded_by"), str)}
         summary = result.summary()
         ledger.finish_run(present, superseded,
@@ -219,9 +221,9 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
     if not approved or tables.indicators.empty:
         return out
     ind = tables.indicators[tables.indicators["prefilled"].fillna(False).astype(bool)]
-    for row in ind.to_dict("records"):
-        wanted = {t["name"]: t for t in approved.get(row["project_code"] or "", [])}
-        t = wanted.get(row["name"])
+    by_name = {code: {t["name"]: t for t in rows} for code, rows in approved.items()}
+    for row in records(ind):
+        t = by_name.get(row["project_code"] or "", {}).get(row["name"])
         sheet, _, cell = (row["cell"] or "").partition("!")
         if t is None:
             if row["project_code"] in approved:

@@ -6,7 +6,7 @@ group by rule and an office can read what each means (`xlkit schema` prints them
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 ERROR = "错误"  # 强制性: must be fixed
@@ -84,7 +84,9 @@ class Finding:
         return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"severity": self.severity, "code": self.code, "message": self.message,
+                "file": self.file, "sheet": self.sheet, "cell": self.cell, "field": self.field,
+                "expected": self.expected, "actual": self.actual}
 
 
 def finding(code: str, message: str, **where: Any) -> Finding:

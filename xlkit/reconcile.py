@@ -13,6 +13,7 @@ import math
 import os
 import re
 import unicodedata
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 from .findings import ERROR, HINT, Finding
 from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
 from .rules import Missing, Rule, RuleError, builtin_rules, render
-from .tables import Tables
+from .tables import Tables, records
 
 MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
 #: Codes of the reconciler's own structural checks, with severity and title.
@@ -75,12 +76,6 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _clean(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
-
-
 class _Index:
     """Look rows up by code, then by normalised unit + name."""
 
@@ -119,12 +114,12 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
     budget = _Index(budget_rows, key, "unit_name", "unit_name" if level == "unit"
                     else "project_name")
     final_rows = [r for imp in finals if getattr(imp, "kind", "") == "final_projects"
-                  for r in imp.rows.to_dict("records")]
+                  for r in records(imp.rows)]
     final = _Index(final_rows, "project_code", "unit_name", "project_name")
     joined, matched, matches = [], set(), []
     funds = _funds_wide(tables.funds)
-    for p in kept.to_dict("records"):
-        p = {k: _clean(v) for k, v in p.items()}
+    kept_rows = records(kept)
+    for p in kept_rows:
         i, how = budget.find(p.get(key), p.get("unit_name"), p.get("unit_name") if
                              level == "unit" else p.get("project_name"))
         row = dict(p, matched_by=how or "未匹配", finals_given=bool(final_rows))
@@ -154,7 +149,7 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
                        final_matched_by="")
         joined.append(row)
     missing = _missing(budget, matched, key, issues)
-    issues += _reader_issues(tables, kept)
+    issues += _reader_issues(tables, kept_rows)
     issues += [_finding_issue(f) for f in source_findings]
     issues += _apply_rules(rules, joined, tables.indicators, issues)
     issues += [_issue(HINT, "rules.broken", {}, msg) for msg in broken_rules]
@@ -183,17 +178,19 @@ def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
         return projects, set()
     times = files.set_index("path")["modified"].to_dict() if len(files) else {}
     p = projects.copy()
-    p["_when"] = p["source_file"].map(lambda f: times.get(f) or _mtime(f))
     superseded: set[str] = set()
-    for code, group in p.groupby(key, dropna=True):
-        if len(group) < 2 or not code:
-            continue
+    dup = (p[key].notna() & (p[key] != "")).fillna(False) & p.duplicated(key, keep=False)
+    if not dup.any():  # the usual case: one return per project
+        return p, superseded
+    p["_when"] = None
+    p.loc[dup, "_when"] = p.loc[dup, "source_file"].map(lambda f: times.get(f) or _mtime(f))
+    for code, group in p[dup].groupby(key, dropna=True):
         ordered = group.sort_values("_when", ascending=False)
         newest = ordered.iloc[0]
-        for _, old in ordered.iloc[1:].iterrows():
+        for old in records(ordered.iloc[1:]):
             superseded.add(old["source_file"])
             files.loc[files["path"] == old["source_file"], "superseded_by"] = newest["source_file"]
-            issues.append(_issue(HINT, "return.duplicate", {k: _clean(v) for k, v in old.items()},
+            issues.append(_issue(HINT, "return.duplicate", old,
                                  f"项目 {code} 收到 {len(group)} 份：采用 {newest['source_file']}"
                                  f"（保存于 {newest['_when']}），未采用本文件（保存于 {old['_when']}）",
                                  file=old["source_file"], expected=newest["source_file"]))
@@ -221,7 +218,7 @@ def _without(tables: Tables, files_out: set[str], files: pd.DataFrame) -> Tables
 def _funds_wide(funds: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """file → {fiscal_full_year: ..., carryover_executed: ...} for the rules."""
     out: dict[str, dict[str, Any]] = {}
-    for r in funds.to_dict("records"):
+    for r in records(funds):
         d = out.setdefault(r["source_file"], {})
         for col in ("initial", "full_year", "arrived", "executed"):
             d[f"{r['source']}_{col}"] = _num(r.get(col))
@@ -279,12 +276,10 @@ def _finding_issue(f: Finding, who: Mapping[str, Any] | None = None) -> dict[str
                   field=f.field, expected=f.expected, actual=f.actual)
 
 
-def _reader_issues(tables: Tables, kept: pd.DataFrame) -> list[dict[str, Any]]:
-    who = {p["source_file"]: {k: _clean(v) for k, v in p.items()}
-           for p in kept.to_dict("records")}
+def _reader_issues(tables: Tables, kept_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    who = {p["source_file"]: p for p in kept_rows}
     out = []
-    for f in tables.findings.to_dict("records"):
-        f = {k: _clean(v) for k, v in f.items()}
+    for f in records(tables.findings):
         finding = Finding(f["severity"], f["code"], f["message"], f["file"] or "",
                           f["sheet"] or "", f["cell"] or "", f["field"] or "", f["expected"],
                           f["actual"])
@@ -296,8 +291,9 @@ def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
                  indicators: pd.DataFrame, issues: list) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     by_file = {p["source_file"]: p for p in projects}
-    ind_rows = [dict(by_file.get(r["source_file"], {}), **{k: _clean(v) for k, v in r.items()})
-                for r in indicators.to_dict("records") if r["source_file"] in by_file]
+    # each indicator row sees its own columns, then its project's (no copies)
+    ind_rows = [ChainMap(r, by_file[r["source_file"]]) for r in records(indicators)
+                if r["source_file"] in by_file]
     for rule in rules:
         rows = projects if rule.scope == "project" else ind_rows if rule.scope == "indicator" \
             else []

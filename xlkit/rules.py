@@ -61,13 +61,13 @@ class Rule:
     actual: str | None = None
     field_name: str = ""  # the form field the rule is about (YAML key ``field``)
     source: str = ""
-    _compiled: dict[str, ast.AST] = field(default_factory=dict, repr=False)
+    _compiled: dict[str, Compiled] = field(default_factory=dict, repr=False)
 
     def compile(self) -> Rule:
         for part in ("check", "when", "expected", "actual"):
             text = getattr(self, part)
             if text is not None:
-                self._compiled[part] = _parse(text, self.id, part)
+                self._compiled[part] = _compile(_parse(text, self.id, part), self.tolerance)
         _check_template(self.message, self.id)
         return self
 
@@ -80,7 +80,7 @@ class Rule:
             return False
 
     def evaluate(self, part: str, row: Mapping[str, Any]) -> Any:
-        return _Eval(row, self).visit(self._compiled[part])
+        return self._compiled[part](row)
 
 
 # ------------------------------------------------------------------------------- loading
@@ -187,102 +187,144 @@ def _parse(text: str, rid: str, part: str) -> ast.AST:
     return tree
 
 
-class _Eval:
-    def __init__(self, row: Mapping[str, Any], rule: Rule):
-        self.row, self.rule = row, rule
+Compiled = Callable[[Mapping[str, Any]], Any]
 
-    def visit(self, node: ast.AST) -> Any:
-        return getattr(self, f"v_{type(node).__name__}")(node)
 
-    def v_Expression(self, n):  # noqa: N802
-        return self.visit(n.body)
+def _compile(node: ast.AST, tolerance: Tolerance) -> Compiled:
+    """A whitelisted tree (see :func:`_parse`) turned into nested Python closures, once per
+    rule: a row is then checked without walking the tree again. No eval, no exec."""
+    return _COMPILERS[type(node)](node, tolerance)
 
-    def v_Constant(self, n):  # noqa: N802
-        return n.value
 
-    def v_Tuple(self, n):  # noqa: N802
-        return tuple(self.visit(e) for e in n.elts)
+def _need(v: Any) -> Any:
+    if v is None:
+        raise Missing
+    return v
 
-    v_List = v_Tuple  # noqa: N815
 
-    def v_Name(self, n):  # noqa: N802
-        if n.id not in self.row:
-            raise RuleError(f"没有名为 {n.id!r} 的列")
-        v = self.row[n.id]
+def _c_expression(n: ast.Expression, tol: Tolerance) -> Compiled:
+    return _compile(n.body, tol)
+
+
+def _c_constant(n: ast.Constant, tol: Tolerance) -> Compiled:
+    value = n.value
+    return lambda row: value
+
+
+def _c_tuple(n: ast.Tuple | ast.List, tol: Tolerance) -> Compiled:
+    parts = [_compile(e, tol) for e in n.elts]
+    return lambda row: tuple(p(row) for p in parts)
+
+
+def _c_name(n: ast.Name, tol: Tolerance) -> Compiled:
+    name = n.id
+
+    def get(row: Mapping[str, Any]) -> Any:
+        try:
+            v = row[name]
+        except KeyError:
+            raise RuleError(f"没有名为 {name!r} 的列") from None
         if v is None or (isinstance(v, float) and math.isnan(v)):
             return None
         return v
+    return get
 
-    def _need(self, v: Any) -> Any:
-        if v is None:
-            raise Missing
-        return v
 
-    def v_BoolOp(self, n):  # noqa: N802
-        if isinstance(n.op, ast.And):
-            return all(self.visit(v) for v in n.values)
-        return any(self.visit(v) for v in n.values)
+def _c_boolop(n: ast.BoolOp, tol: Tolerance) -> Compiled:
+    parts = [_compile(v, tol) for v in n.values]
+    if isinstance(n.op, ast.And):
+        return lambda row: all(p(row) for p in parts)
+    return lambda row: any(p(row) for p in parts)
 
-    def v_UnaryOp(self, n):  # noqa: N802
-        v = self.visit(n.operand)
-        if isinstance(n.op, ast.Not):
-            return not v
-        v = self._need(v)
-        return -v if isinstance(n.op, ast.USub) else +v
 
-    def v_BinOp(self, n):  # noqa: N802
-        a, b = self._need(self.visit(n.left)), self._need(self.visit(n.right))
-        if (isinstance(a, str) or isinstance(b, str)) and not isinstance(n.op, ast.Add):
+def _c_unaryop(n: ast.UnaryOp, tol: Tolerance) -> Compiled:
+    operand = _compile(n.operand, tol)
+    if isinstance(n.op, ast.Not):
+        return lambda row: not operand(row)
+    if isinstance(n.op, ast.USub):
+        return lambda row: -_need(operand(row))
+    return lambda row: +_need(operand(row))
+
+
+def _c_binop(n: ast.BinOp, tol: Tolerance) -> Compiled:
+    left, right, fn = _compile(n.left, tol), _compile(n.right, tol), _BINOPS[type(n.op)]
+    adds = isinstance(n.op, ast.Add)
+
+    def binop(row: Mapping[str, Any]) -> Any:
+        a, b = _need(left(row)), _need(right(row))
+        if not adds and (isinstance(a, str) or isinstance(b, str)):
             raise RuleError("文字只能用 + 连接")  # "x" * 10**9 would eat memory
         try:
-            return _BINOPS[type(n.op)](a, b)
+            return fn(a, b)
         except ZeroDivisionError:
             raise Missing from None
         except TypeError:
             raise RuleError(f"无法对 {a!r} 和 {b!r} 做运算") from None
+    return binop
 
-    def v_Compare(self, n):  # noqa: N802
-        left = self.visit(n.left)
-        for op, right_node in zip(n.ops, n.comparators, strict=True):
-            right = self.visit(right_node)
-            if isinstance(op, (ast.In, ast.NotIn)):
+
+def _c_compare(n: ast.Compare, tol: Tolerance) -> Compiled:
+    first = _compile(n.left, tol)
+    steps = [(type(op), _compile(c, tol)) for op, c in zip(n.ops, n.comparators, strict=True)]
+
+    def compare(row: Mapping[str, Any]) -> bool:
+        left = first(row)
+        for op, part in steps:
+            right = part(row)
+            if op is ast.In or op is ast.NotIn:
                 ok = left in right if isinstance(right, (tuple, list, str)) else False
-                ok = ok if isinstance(op, ast.In) else not ok
+                ok = ok if op is ast.In else not ok
             else:
-                if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
-                    self._need(left)
-                    self._need(right)
+                if op in _ORDERING:
+                    _need(left)
+                    _need(right)
                 try:
-                    ok = _CMPOPS[type(op)](left, right)
+                    ok = _CMPOPS[op](left, right)
                 except TypeError:
                     raise RuleError(f"无法比较 {left!r} 和 {right!r}") from None
             if not ok:
                 return False
             left = right
         return True
+    return compare
 
-    def v_IfExp(self, n):  # noqa: N802
-        return self.visit(n.body) if self.visit(n.test) else self.visit(n.orelse)
 
-    def v_Call(self, n):  # noqa: N802
-        name = n.func.id
-        args = [self.visit(a) for a in n.args]
-        if name == "blank":
-            return all(a is None or a == "" for a in args)
-        if name == "has":
-            return all(a is not None and a != "" for a in args)
-        if name == "coalesce":
-            return next((a for a in args if a is not None), None)
-        args = [self._need(a) for a in args]
+def _c_ifexp(n: ast.IfExp, tol: Tolerance) -> Compiled:
+    test, body, orelse = (_compile(x, tol) for x in (n.test, n.body, n.orelse))
+    return lambda row: body(row) if test(row) else orelse(row)
+
+
+def _c_call(n: ast.Call, tol: Tolerance) -> Compiled:
+    name = n.func.id  # type: ignore[attr-defined]  # _parse allows only named functions
+    parts = [_compile(a, tol) for a in n.args]
+    if name == "blank":
+        return lambda row: all(a is None or a == "" for a in (p(row) for p in parts))
+    if name == "has":
+        return lambda row: all(a is not None and a != "" for a in (p(row) for p in parts))
+    if name == "coalesce":
+        return lambda row: next((a for a in (p(row) for p in parts) if a is not None), None)
+
+    def call(row: Mapping[str, Any]) -> Any:
+        args = [_need(p(row)) for p in parts]
         if name == "close":
             if len(args) != 2:
                 raise RuleError("close(a, b) 需要两个参数")
-            return self.rule.tolerance.close(float(args[0]), float(args[1]))
-        fn = {"abs": abs, "min": min, "max": max, "round": round, "len": len}[name]
+            return tol.close(float(args[0]), float(args[1]))
         try:
-            return fn(*args)
+            return _FUNCS[name](*args)
         except TypeError as exc:
             raise RuleError(f"{name}() 的参数有误：{exc}") from None
+    return call
+
+
+_ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_FUNCS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max, "round": round,
+                                         "len": len}
+_COMPILERS: dict[type, Callable[[Any, Tolerance], Compiled]] = {
+    ast.Expression: _c_expression, ast.Constant: _c_constant, ast.Tuple: _c_tuple,
+    ast.List: _c_tuple, ast.Name: _c_name, ast.BoolOp: _c_boolop, ast.UnaryOp: _c_unaryop,
+    ast.BinOp: _c_binop, ast.Compare: _c_compare, ast.IfExp: _c_ifexp, ast.Call: _c_call,
+}
 
 
 # -------------------------------------------------------------------------- templates

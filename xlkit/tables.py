@@ -144,17 +144,33 @@ TABLE_LABELS = {"projects": "项目", "funds": "资金", "indicators": "指标",
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """A DataFrame of ``table`` with exactly the declared columns and dtypes."""
-    cols = SCHEMA[table]
-    df = pd.DataFrame(list(rows), columns=[c.name for c in cols])
-    for c in cols:
-        if c.dtype == "float64":
-            df[c.name] = pd.to_numeric(df[c.name], errors="coerce").astype("float64")
-        elif c.dtype == "string":
-            df[c.name] = df[c.name].map(lambda v: None if v is None or v != v else str(v))
-            df[c.name] = df[c.name].astype("string")
-        else:
-            df[c.name] = df[c.name].astype(c.dtype)
-    return df
+    rows = rows if isinstance(rows, list) else list(rows)
+    return pd.DataFrame({c.name: _column(c.dtype, [r.get(c.name) for r in rows])
+                         for c in SCHEMA[table]})
+
+
+def _column(dtype: str, values: list[Any]) -> Any:
+    """One column built in one go (by far the cheapest way at 100k rows)."""
+    if dtype == "string":
+        return pd.array([None if v is None or v != v else v if type(v) is str else str(v)
+                         for v in values], dtype="string")
+    if dtype == "float64":
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64")
+    return pd.array(values, dtype=dtype)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts with every missing value (NaN, NA) as None; column by
+    column, many times faster than ``to_dict("records")`` on large tables."""
+    names = list(df.columns)
+    columns = [_plain(df[c]) for c in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _plain(s: pd.Series) -> list[Any]:
+    values = s.to_numpy(dtype=object, na_value=None) if s.hasnans or s.dtype == object \
+        else s.to_numpy(dtype=object)
+    return values.tolist()
 
 
 @dataclass

@@ -9,8 +9,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import resource
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..findings import finding
 from ..tables import Tables, frame
@@ -39,11 +41,27 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ReadResult]]:
     return files, skipped
 
 
-def _limit_memory(limit: int) -> None:
+class _Overtime(BaseException):
+    """Raised in a worker when one file exceeds its time (a BaseException, so no
+    ``except Exception`` in a parser can swallow it)."""
+
+
+def _on_alarm(*_: Any) -> None:
+    raise _Overtime
+
+
+def _init_worker(memory_bytes: int) -> None:
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):  # pragma: no cover - platform without RLIMIT_AS
         pass
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+
+def _timeout(path: str, limits: Limits) -> ReadResult:
+    return _finish(_reject(ReadResult(path), finding(
+        "file.timeout", f"读取超过 {limits.seconds_per_file:g} 秒仍未完成（seconds_per_file），已放弃",
+        file=path)))
 
 
 def _work(args: tuple[str, bytes | None, int | None, Limits, str]) -> ReadResult:
@@ -62,6 +80,37 @@ def _work(args: tuple[str, bytes | None, int | None, Limits, str]) -> ReadResult
             "file.corrupt", f"读取失败（{type(exc).__name__}: {str(exc)[:200]}）", file=path)))
 
 
+def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: Limits,
+                engine: str) -> list[ReadResult]:
+    """Several files per task: one round trip to the pool instead of one per file. Each
+    file still has its own time limit (an alarm in the worker)."""
+    out = []
+    for path in paths:
+        result = None
+        signal.setitimer(signal.ITIMER_REAL, limits.seconds_per_file)
+        try:
+            result = _work((path, key, year, limits, engine))
+        except _Overtime:
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        out.append(result if result is not None else _timeout(path, limits))
+    return out
+
+
+CHUNK = 16  # files per task at most (results stream back); fewer for few files, so every core works
+RECYCLE = 2000  # files a worker reads before it is replaced (returns its memory)
+
+
+def _chunks(paths: list[str], jobs: int, singles: int) -> list[list[str]]:
+    """The first ``singles`` files one per task (after a hang: to find the file), then
+    chunks small enough to keep every worker busy to the end."""
+    size = max(1, min(CHUNK, len(paths) // (jobs * 8)))
+    head = [[p] for p in paths[:singles]]
+    rest = paths[singles:]
+    return head + [rest[i:i + size] for i in range(0, len(rest), size)]
+
+
 def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None = None,
               limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
               engine: str = "fast") -> Iterator[ReadResult]:
@@ -70,25 +119,32 @@ def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None =
     if engine not in ENGINES:  # here, not as one rejected file after another
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     jobs = max(1, jobs or min(os.cpu_count() or 1, 8))
-    pending = list(paths)
+    pending = [str(p) for p in paths]
+    singles = 0
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     while pending:
-        with ctx.Pool(jobs, initializer=_limit_memory, initargs=(limits.memory_bytes,),
-                      maxtasksperchild=200) as pool:
-            futures = [pool.apply_async(_work, ((str(p), key, year, limits, engine),))
-                       for p in pending]
+        chunks = _chunks(pending, jobs, singles)
+        recycle = max(1, RECYCLE // max(len(c) for c in chunks))
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(limits.memory_bytes,),
+                      maxtasksperchild=recycle) as pool:
+            futures = [pool.apply_async(_work_chunk, (c, key, year, limits, engine))
+                       for c in chunks]
             done = 0
             try:
-                for fut in futures:
-                    yield fut.get(timeout=limits.seconds_per_file * (1 + jobs))
-                    done += 1
+                for chunk, fut in zip(chunks, futures, strict=True):
+                    # each file has its own alarm; this only catches a hang the alarm
+                    # cannot interrupt (inside C code)
+                    yield from fut.get(timeout=limits.seconds_per_file * (len(chunk) + 2))
+                    done += len(chunk)
             except mp.TimeoutError:
-                hung = pending[done]
-                yield _finish(_reject(ReadResult(str(hung)), finding(
-                    "file.timeout", f"读取超过 {limits.seconds_per_file:g} 秒仍未完成"
-                                    "（seconds_per_file），已放弃", file=str(hung))))
-                pool.terminate()  # the hung worker cannot be interrupted; start over after it
-                pending = pending[done + 1:]
+                pool.terminate()  # a hung worker cannot be interrupted; start over after it
+                if len(chunk) == 1:
+                    yield _timeout(chunk[0], limits)
+                    done += 1
+                    singles = max(0, singles - done)
+                else:  # which file hung? read this chunk's files one per task
+                    singles = len(chunk)
+                pending = pending[done:]
                 continue
         pending = []
 
