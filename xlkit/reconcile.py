@@ -13,7 +13,6 @@ import math
 import os
 import re
 import unicodedata
-from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ import pandas as pd
 from .findings import ERROR, HINT, Finding
 from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
 from .rules import Missing, Rule, RuleError, builtin_rules, render
-from .tables import Tables, records
+from .tables import Tables, plain, records
 
 MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
 #: Codes of the reconciler's own structural checks, with severity and title.
@@ -77,17 +76,28 @@ def _num(v: Any) -> float | None:
 
 
 class _Index:
-    """Look rows up by code, then by normalised unit + name."""
+    """Look rows up by code, then by normalised unit + name (that index is built on the
+    first lookup that needs it: most returns match by code)."""
 
     def __init__(self, rows: Iterable[Mapping[str, Any]], code_key: str, unit_key: str,
                  name_key: str):
         self.rows = list(rows)
+        self.keys = unit_key, name_key
         self.by_code: dict[str, int] = {}
-        self.by_name: dict[tuple[str, str], int] = {}
+        self._by_name: dict[tuple[str, str], int] | None = None
         for i, r in enumerate(self.rows):
             self.by_code.setdefault(_code(r.get(code_key)), i)
-            self.by_name.setdefault((normalise(r.get(unit_key)), normalise(r.get(name_key))), i)
         self.by_code.pop("", None)
+
+    @property
+    def by_name(self) -> dict[tuple[str, str], int]:
+        if self._by_name is None:
+            unit_key, name_key = self.keys
+            self._by_name = {}
+            for i, r in enumerate(self.rows):
+                self._by_name.setdefault((normalise(r.get(unit_key)),
+                                          normalise(r.get(name_key))), i)
+        return self._by_name
 
     def find(self, code: Any, unit: Any, name: Any) -> tuple[int | None, str]:
         i = self.by_code.get(_code(code))
@@ -218,10 +228,13 @@ def _without(tables: Tables, files_out: set[str], files: pd.DataFrame) -> Tables
 def _funds_wide(funds: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """file → {fiscal_full_year: ..., carryover_executed: ...} for the rules."""
     out: dict[str, dict[str, Any]] = {}
-    for r in records(funds):
-        d = out.setdefault(r["source_file"], {})
-        for col in ("initial", "full_year", "arrived", "executed"):
-            d[f"{r['source']}_{col}"] = _num(r.get(col))
+    cols = ("initial", "full_year", "arrived", "executed")
+    values = [plain(funds[c]) for c in cols]
+    for i, (file, source) in enumerate(zip(plain(funds["source_file"]), plain(funds["source"]),
+                                           strict=True)):
+        d = out.setdefault(file, {})
+        for col, column in zip(cols, values, strict=True):
+            d[f"{source}_{col}"] = column[i]
     return out
 
 
@@ -291,9 +304,9 @@ def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
                  indicators: pd.DataFrame, issues: list) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     by_file = {p["source_file"]: p for p in projects}
-    # each indicator row sees its own columns, then its project's (no copies)
-    ind_rows = [ChainMap(r, by_file[r["source_file"]]) for r in records(indicators)
-                if r["source_file"] in by_file]
+    ind_rows = [r for r in records(indicators, _IndicatorRow) if r["source_file"] in by_file]
+    for r in ind_rows:
+        r.project = by_file[r["source_file"]]
     for rule in rules:
         rows = projects if rule.scope == "project" else ind_rows if rule.scope == "indicator" \
             else []
@@ -304,6 +317,19 @@ def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
             issues.append(_issue(HINT, "rules.broken", {}, f"规则 {rule.id} 无法执行：{exc}",
                                  file=rule.source))
     return out
+
+
+class _IndicatorRow(dict):
+    """An indicator's columns; a column it lacks is its project's (found without copying
+    the project's ~60 columns into each of 70,000 rows)."""
+
+    project: Mapping[str, Any]
+
+    def __missing__(self, key: str) -> Any:
+        return self.project[key]
+
+    def whole(self) -> dict[str, Any]:
+        return {**self.project, **self}
 
 
 def _run(rule: Rule, row: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -317,8 +343,9 @@ def _run(rule: Rule, row: Mapping[str, Any]) -> list[dict[str, Any]]:
     expected = _value(rule, "expected", row)
     actual = _value(rule, "actual", row)
     where = ""
-    if rule.scope == "indicator":
+    if isinstance(row, _IndicatorRow):
         where = row.get("cell") or ""
+        row = row.whole()
     return [_issue(rule.severity, rule.id, row, render(rule.message, row),
                    file=row.get("source_file", ""), where=where, field=rule.field_name,
                    expected=expected, actual=actual)]

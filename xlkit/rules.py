@@ -212,6 +212,9 @@ def _c_constant(n: ast.Constant, tol: Tolerance) -> Compiled:
 
 
 def _c_tuple(n: ast.Tuple | ast.List, tol: Tolerance) -> Compiled:
+    if all(isinstance(e, ast.Constant) for e in n.elts):  # ("≥", "≤"): built once
+        value = tuple(e.value for e in n.elts)  # type: ignore[attr-defined]
+        return lambda row: value
     parts = [_compile(e, tol) for e in n.elts]
     return lambda row: tuple(p(row) for p in parts)
 
@@ -300,7 +303,13 @@ def _c_call(n: ast.Call, tol: Tolerance) -> Compiled:
     if name == "blank":
         return lambda row: all(a is None or a == "" for a in (p(row) for p in parts))
     if name == "has":
-        return lambda row: all(a is not None and a != "" for a in (p(row) for p in parts))
+        def has(row: Mapping[str, Any]) -> bool:
+            for p in parts:
+                a = p(row)
+                if a is None or a == "":
+                    return False
+            return True
+        return has
     if name == "coalesce":
         return lambda row: next((a for a in (p(row) for p in parts) if a is not None), None)
 

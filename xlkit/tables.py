@@ -7,7 +7,7 @@ Chinese headers of ``Tables.to_excel`` at the same time.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,29 +145,30 @@ TABLE_LABELS = {"projects": "项目", "funds": "资金", "indicators": "指标",
 def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """A DataFrame of ``table`` with exactly the declared columns and dtypes."""
     rows = rows if isinstance(rows, list) else list(rows)
+    cols = SCHEMA[table]
     return pd.DataFrame({c.name: _column(c.dtype, [r.get(c.name) for r in rows])
-                         for c in SCHEMA[table]})
+                         for c in cols})
 
 
 def _column(dtype: str, values: list[Any]) -> Any:
     """One column built in one go (by far the cheapest way at 100k rows)."""
-    if dtype == "string":
-        return pd.array([None if v is None or v != v else v if type(v) is str else str(v)
-                         for v in values], dtype="string")
+    if dtype == "string":  # None and NaN become NA, anything else its str()
+        return pd.array(values, dtype="string")
     if dtype == "float64":
         return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64")
     return pd.array(values, dtype=dtype)
 
 
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows as plain dicts with every missing value (NaN, NA) as None; column by
-    column, many times faster than ``to_dict("records")`` on large tables."""
+def records(df: pd.DataFrame, factory: Callable[[Any], dict] = dict) -> list[dict[str, Any]]:
+    """The rows as plain dicts (or ``factory``'s dict subclass) with every missing value
+    (NaN, NA) as None; many times faster than ``to_dict("records")`` on large tables."""
     names = list(df.columns)
-    columns = [_plain(df[c]) for c in names]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    columns = [plain(df[c]) for c in names]
+    return [factory(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def _plain(s: pd.Series) -> list[Any]:
+def plain(s: pd.Series) -> list[Any]:
+    """A column's values as Python objects, missing values as None."""
     values = s.to_numpy(dtype=object, na_value=None) if s.hasnans or s.dtype == object \
         else s.to_numpy(dtype=object)
     return values.tolist()
