@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +57,6 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
             on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
-    from .distlist import ListError, read_list
     from .report import write_report
 
     report = Path(report)
@@ -83,18 +83,18 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             # nothing changed since the last run: its report stands
             return CollectOutcome(None, report, db_path, 0, len(reused), notes,
                                   summary=last["summary"], unchanged=True)
-        # something changed: read the office's inputs (an unusable one stops the round)
-        try:
-            listed = read_list(list_path, money_unit=money_unit, level=spec.level)
-        except ListError as exc:
-            raise CollectInputError(str(exc)) from None
-        notes += [str(p) for p in listed.problems]
-        if not listed.rows:
-            raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
-        imported, source_findings = _finals(finals, final_money_unit, mapping)
-        rules, broken = _rules(rules_path)
-        approved, target_findings = _targets(targets) if targets else ({}, [])
+        # something changed. The workers start reading the returns first; the office's
+        # own files are loaded meanwhile (an unusable one stops the round).
         before = {p: _seen(p) for p in todo}
+        reading = iter_read(todo, key=key, year=year, limits=limits, jobs=jobs, engine=engine)
+        first = list(itertools.islice(reading, 1))
+        try:
+            office = _office_inputs(list_path, finals, targets, rules_path, mapping, money_unit,
+                                    final_money_unit, spec.level)
+        except BaseException:
+            reading.close()  # stops the workers now
+            raise
+        notes += office.notes
         if on_start:
             on_start(len(todo))
         # tables are built a batch at a time while the workers read: the cores stay busy
@@ -102,7 +102,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         frames: list[Tables] = [tables_of(skipped)]
         batch: list[tuple[ReadResult, Seen | None]] = []
         flushed = time.monotonic()
-        for r in iter_read(todo, key=key, year=year, limits=limits, jobs=jobs, engine=engine):
+        for r in itertools.chain(first, reading):
             seen, after = before.get(Path(r.path)), _seen(Path(r.path))
             if seen is None or after is None or (seen.size, seen.mtime_ns) != (
                     after.size, after.mtime_ns):
@@ -121,10 +121,12 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         frames += [tables_of(chunk) for chunk in ledger.load(reused, batch=2000)]
         tables = Tables.concat(frames)  # rows in file order, however the files came in
         del frames
-        target_findings += _compare_targets(tables, approved)
-        result = reconcile(tables, listed.rows, finals=imported,
-                           source_findings=source_findings + target_findings, rules=rules,
-                           broken_rules=broken, level=spec.level, year=year)
+        listed = office.listed
+        result = reconcile(tables, listed.rows, finals=office.finals,
+                           source_findings=office.findings + _compare_targets(
+                               tables, office.approved),
+                           rules=office.rules, broken_rules=office.broken, level=spec.level,
+                           year=year)
         write_report(report, result)
         superseded = {row["path"]: row["superseded_by"]
                       for row in records(result.tables.files)
@@ -137,6 +139,38 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                           _run_fingerprint(inputs, ledger, present, report))
     return CollectOutcome(result, report, db_path, len(todo), len(reused), notes,
                           summary=summary)
+
+
+@dataclass
+class _Office:
+    """The office's own inputs for a round."""
+
+    listed: Any
+    finals: list[Any]
+    findings: list[Finding]
+    rules: list[Any]
+    broken: list[str]
+    approved: dict[str, list[dict]]
+    notes: list[str]
+
+
+def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
+                   targets: str | Path | None, rules_path: str | Path | None,
+                   mapping: str | Path | None, money_unit: str, final_money_unit: str | None,
+                   level: str) -> _Office:
+    from .distlist import ListError, read_list
+
+    try:
+        listed = read_list(list_path, money_unit=money_unit, level=level)
+    except ListError as exc:
+        raise CollectInputError(str(exc)) from None
+    if not listed.rows:
+        raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
+    imported, source_findings = _finals(finals, final_money_unit, mapping)
+    rules, broken = _rules(rules_path)
+    approved, target_findings = _targets(targets) if targets else ({}, [])
+    return _Office(listed, imported, source_findings + target_findings, rules, broken,
+                   approved, [str(p) for p in listed.problems])
 
 
 @contextlib.contextmanager
