@@ -2,18 +2,22 @@
 
 Built in memory with xlsxwriter and renamed into place, so an earlier report is replaced
 whole or not at all. Every string that came from a unit, a file or a finding is written
-with ``write_string``: a name such as "=1+1" or "http://x" stays text, never a formula or
-a link. Numbers are written as numbers and missing values as blank cells.
+as text: a name such as "=1+1" or "http://x" stays text, never a formula or a link.
+Numbers are written as numbers and missing values as blank cells (``xlsxrows.cell_value``).
+The list sheets' data rows are written by ``xlsxrows`` into the closed workbook (the same
+cells, 15x faster at 10,000 projects); ``fast=False`` has xlsxwriter write every cell.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +33,9 @@ from .findings import ERROR, HINT
 from .reconcile import rule_title
 from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 from .tables import SCHEMA, TABLE_LABELS
+from .xlsxrows import MAX_TEXT, SheetRows, cell_value, is_blank
 
 FONT = "宋体"
-MAX_TEXT = 32767  # Excel's limit for one cell
 WORKBOOK_OPTIONS = {
     "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
     "strings_to_numbers": False,
@@ -60,20 +64,24 @@ CHART_COL = 10  # charts stand right of the 汇总 tables (column K)
 LINE_HEIGHT = 13.5  # points per line of 10 pt 宋体
 
 
-def write_report(path: str | Path, result: RoundResult, *, title: str | None = None) -> None:
-    """Write the round's report workbook to ``path`` (replaced atomically)."""
+def write_report(path: str | Path, result: RoundResult, *, title: str | None = None,
+                 fast: bool = True) -> None:
+    """Write the round's report workbook to ``path`` (replaced atomically).
+
+    ``fast=False``: xlsxwriter writes the list sheets' rows too (the reference path)."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, WORKBOOK_OPTIONS)
+    wb = xlsxwriter.Workbook(buf, copy.deepcopy(WORKBOOK_OPTIONS))  # xlsxwriter adds to it
     title = title or report_title(result.year)
     wb.set_properties({"title": title})
     styles = Styles(wb)
+    rows = SheetRows() if fast else None
     write_summary_sheet(wb, styles, result, title)
-    write_issues_sheet(wb, styles, result.issues)
-    write_missing_sheet(wb, styles, result.missing)
+    write_issues_sheet(wb, styles, result.issues, rows)
+    write_missing_sheet(wb, styles, result.missing, rows)
     for table in READER_TABLES:
-        write_reader_table(wb, styles, table, getattr(result.tables, table))
+        write_reader_table(wb, styles, table, getattr(result.tables, table), rows)
     wb.close()
-    write_atomic(path, buf.getvalue())
+    write_atomic(path, rows.splice(buf.getvalue()) if rows else buf.getvalue())
 
 
 def report_title(year: int | None) -> str:
@@ -112,28 +120,15 @@ class Styles:
                      for sev, color in ISSUE_FILL.items()}
 
 
-def is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # lists and other non-scalars are not blank
-        return False
-
-
 def put(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
     """One cell: blank, a number, or text (never a formula, never a link)."""
-    if is_blank(value):
+    v = cell_value(value)
+    if v is None:
         ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool | np.bool_):
-        ws.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, int | float | np.integer | np.floating):
-        if math.isfinite(float(value)):
-            ws.write_number(row, col, float(value), fmt)
-        else:
-            ws.write_blank(row, col, None, fmt)
+    elif v.__class__ is str:
+        ws.write_string(row, col, v, fmt)
     else:
-        ws.write_string(row, col, str(value)[:MAX_TEXT], fmt)
+        ws.write_number(row, col, v, fmt)
 
 
 def display_width(value: Any) -> int:
@@ -141,11 +136,22 @@ def display_width(value: Any) -> int:
     if is_blank(value):
         return 0
     text = f"{value:.2f}" if isinstance(value, float | np.floating) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text[:200])
+    return text_width(text[:200])
+
+
+@lru_cache(maxsize=4096)
+def text_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def fitted_width(label: str, values: Iterable[Any], lo: int = 6, hi: int = 48) -> int:
-    widest = max([display_width(label), *(display_width(v) for v in values)])
+    widest = display_width(label)
+    for v in values:
+        if widest + 2 >= hi:  # wide enough: the rest cannot change the width
+            break
+        widest = max(widest, display_width(v))
     return max(lo, min(hi, widest + 2))
 
 
@@ -169,22 +175,31 @@ class ListColumn:
 
 def write_list_sheet(wb: Workbook, styles: Styles, sheet: str, df: pd.DataFrame,
                      columns: Sequence[ListColumn], *, fit_width: bool = True,
-                     sparse: bool = False) -> Worksheet:
+                     sparse: bool = False, rows: SheetRows | None = None) -> Worksheet:
     """Header row, one row per record, frozen header, autofilter, printable.
 
-    ``sparse``: blank values are not written (for borderless formats: much faster)."""
+    ``sparse``: blank values are not written (for borderless formats: much faster).
+    ``rows``: it writes the data rows, once the workbook is closed."""
     ws = wb.add_worksheet(sheet)
-    data = [column_values(df, c.name) for c in columns]
-    widths = [col.width or fitted_width(col.label, values[:500])
-              for col, values in zip(columns, data, strict=True)]
+    head = df.iloc[:500]
+    widths = [col.width or fitted_width(col.label, column_values(head, col.name))
+              for col in columns]
     for c, col in enumerate(columns):
         ws.write_string(0, c, col.label, styles.header)
         ws.set_column(c, c, widths[c])
-        for r, value in enumerate(data[c], start=1):
-            if not (sparse and is_blank(value)):
-                put(ws, r, c, value, col.fmt)
-    grow_wrapped_rows(ws, [(values, widths[c]) for c, values in enumerate(data)
-                           if columns[c].wrap])
+    heights = row_heights([(column_values(df, col.name), widths[c])
+                           for c, col in enumerate(columns) if col.wrap])
+    if rows is not None and len(df):
+        rows.add(ws, [(df[col.name] if col.name in df.columns else None, col.fmt)
+                      for col in columns], len(df), sparse=sparse, heights=heights)
+    else:
+        for c, col in enumerate(columns):
+            for r, value in enumerate(column_values(df, col.name), start=1):
+                if not (sparse and is_blank(value)):
+                    put(ws, r, c, value, col.fmt)
+        for r, height in enumerate(heights, start=1):
+            if height is not None:
+                ws.set_row(r, height)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
     page_setup(ws, fit_width)
@@ -192,13 +207,14 @@ def write_list_sheet(wb: Workbook, styles: Styles, sheet: str, df: pd.DataFrame,
     return ws
 
 
-def grow_wrapped_rows(ws: Worksheet, wrapped: Sequence[tuple[list[Any], float]]) -> None:
-    """Make each data row tall enough for its wrapped text (column values with widths)."""
-    rows = len(wrapped[0][0]) if wrapped else 0
-    for r in range(rows):
-        lines = max(text_lines(values[r], width) for values, width in wrapped)
-        if lines > 1:
-            ws.set_row(r + 1, min(409, 2 + LINE_HEIGHT * lines))
+def row_heights(wrapped: Sequence[tuple[list[Any], float]]) -> list[float | None]:
+    """Per data row the height its wrapped text needs (column values with widths); None:
+    one line, the default height."""
+    heights: list[float | None] = []
+    for values in zip(*(values for values, _ in wrapped), strict=True):
+        lines = max(text_lines(v, width) for v, (_, width) in zip(values, wrapped, strict=True))
+        heights.append(min(409, 2 + LINE_HEIGHT * lines) if lines > 1 else None)
+    return heights
 
 
 def text_lines(value: Any, width: float) -> int:
@@ -217,11 +233,12 @@ def page_setup(ws: Worksheet, fit_width: bool = True) -> None:
         ws.fit_to_pages(1, 0)
 
 
-def write_issues_sheet(wb: Workbook, styles: Styles, issues: pd.DataFrame) -> None:
+def write_issues_sheet(wb: Workbook, styles: Styles, issues: pd.DataFrame,
+                       rows: SheetRows | None = None) -> None:
     """问题清单: one row per issue, coloured by 级别 (错误 red, 提示 yellow)."""
     columns = [ListColumn(name, label, issue_format(styles, name), ISSUE_WIDTHS.get(name),
                           wrap=name == "message") for name, label in ISSUE_COLUMNS.items()]
-    ws = write_list_sheet(wb, styles, ISSUES, issues, columns)
+    ws = write_list_sheet(wb, styles, ISSUES, issues, columns, rows=rows)
     if len(issues):
         colour_issue_rows(ws, styles, len(issues), len(columns) - 1)
 
@@ -238,20 +255,23 @@ def colour_issue_rows(ws: Worksheet, styles: Styles, rows: int, last_col: int) -
             "type": "formula", "criteria": f'=${letter}2="{sev}"', "format": fill})
 
 
-def write_missing_sheet(wb: Workbook, styles: Styles, missing: pd.DataFrame) -> None:
+def write_missing_sheet(wb: Workbook, styles: Styles, missing: pd.DataFrame,
+                        rows: SheetRows | None = None) -> None:
     """未报送: the list's projects with no return."""
     columns = [ListColumn(name, label, styles.text) for name, label in MISSING_COLUMNS.items()]
-    write_list_sheet(wb, styles, MISSING, missing, columns)
+    write_list_sheet(wb, styles, MISSING, missing, columns, rows=rows)
 
 
-def write_reader_table(wb: Workbook, styles: Styles, table: str, df: pd.DataFrame) -> None:
+def write_reader_table(wb: Workbook, styles: Styles, table: str, df: pd.DataFrame,
+                       rows: SheetRows | None = None) -> None:
     """项目 / 资金 / 指标 / 文件: the reader's table with its Chinese headers."""
     if table == "files" and "status" in df.columns:
         df = df.assign(status=df["status"].astype(object).map(
             lambda s: FILE_STATUS.get(s, s)))
     columns = [ListColumn(c.name, c.label, table_format(styles, c.name, c.dtype))
                for c in SCHEMA[table]]
-    write_list_sheet(wb, styles, TABLE_LABELS[table], df, columns, fit_width=False, sparse=True)
+    write_list_sheet(wb, styles, TABLE_LABELS[table], df, columns, fit_width=False, sparse=True,
+                     rows=rows)
 
 
 def table_format(styles: Styles, name: str, dtype: str) -> Format:
@@ -295,25 +315,32 @@ def unit_lines(result: RoundResult) -> tuple[list[UnitLine], UnitLine | None]:
     """The units in code order, and the issues no unit could be told for (or None)."""
     units: dict[str | None, UnitLine] = {}
 
-    def line(code: Any, name: Any) -> UnitLine:
-        key = text_key(code)
-        unit = units.setdefault(key, UnitLine(key))
-        unit.name = unit.name or text_key(name)
-        return unit
+    def lines(df: pd.DataFrame) -> list[UnitLine]:
+        """Each row's unit; a unit's name is the first one given for its code."""
+        out = []
+        for code, name in zip(column_values(df, "unit_code"), column_values(df, "unit_name"),
+                              strict=True):
+            key = code if code.__class__ is str else text_key(code)
+            unit = units.get(key)
+            if unit is None:
+                unit = units[key] = UnitLine(key)
+            if not unit.name:
+                unit.name = text_key(name)
+            out.append(unit)
+        return out
 
     projects = returned_projects(result.tables.projects)
-    for code, name, score, rate in zip(*(column_values(projects, c) for c in (
-            "unit_code", "unit_name", "total_score", "execution_rate")), strict=True):
-        unit = line(code, name)
+    for unit, score, rate in zip(lines(projects), column_values(projects, "total_score"),
+                                 column_values(projects, "execution_rate"), strict=True):
         unit.returned += 1
-        unit.scores += [] if is_blank(score) else [float(score)]
-        unit.rates += [] if is_blank(rate) else [float(rate)]
-    for code, name in zip(*(column_values(result.missing, c) for c in (
-            "unit_code", "unit_name")), strict=True):
-        line(code, name).missing += 1
-    for code, name, sev in zip(*(column_values(result.issues, c) for c in (
-            "unit_code", "unit_name", "severity")), strict=True):
-        unit = line(code, name)
+        if not is_blank(score):
+            unit.scores.append(float(score))
+        if not is_blank(rate):
+            unit.rates.append(float(rate))
+    for unit in lines(result.missing):
+        unit.missing += 1
+    for unit, sev in zip(lines(result.issues), column_values(result.issues, "severity"),
+                         strict=True):
         unit.errors += sev == ERROR
         unit.hints += sev == HINT
     unknown = units.pop(None, None)
