@@ -9,6 +9,7 @@ and the rules' — into one 问题清单 with unit and project on every row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -42,13 +43,16 @@ def rule_title(code: str) -> str:
         return CODES[code][1]
     if code in RECONCILE_CODES:
         return RECONCILE_CODES[code][1]
-    try:
-        from .sources import SOURCE_CODES
-        if code in SOURCE_CODES:
-            return SOURCE_CODES[code][1]
-    except ImportError:
-        pass
-    return next((r.title for r in builtin_rules() if r.id == code), "")
+    from .sources import SOURCE_CODES
+
+    if code in SOURCE_CODES:
+        return SOURCE_CODES[code][1]
+    return _builtin_titles().get(code, "")
+
+
+@functools.cache
+def _builtin_titles() -> dict[str, str]:
+    return {r.id: r.title for r in builtin_rules()}
 
 
 def normalise(text: Any) -> str:
