@@ -40,6 +40,7 @@ CODE_PARTS = ("类", "款", "项")
 DECORATION = frozenset({*CODE_PARTS, "栏次", "行次", "甲", "乙", "丙", "丁"})
 MONEY_UNITS = ("万元", "元")
 
+_INVISIBLE = "\u200b\ufeff"  # zero-width space, BOM: spaces to the user, not to isspace()
 _EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 _ANY_SPACE = re.compile(r"[\s\u200b\ufeff]+")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -59,6 +60,9 @@ class SheetError(Exception):
 
 
 def strip(s: str) -> str:
+    if s and not (s[0].isspace() or s[-1].isspace() or s[0] in _INVISIBLE
+                  or s[-1] in _INVISIBLE):
+        return s  # the usual case, without the regex
     return _EDGE_SPACE.sub("", s)
 
 
@@ -66,6 +70,8 @@ def cell_text(v: Any) -> str:
     """Cell as the user reads it; numbers never in scientific notation, 101001.0 → 101001."""
     if v is None:
         return ""
+    if v.__class__ is str:
+        return strip(v)
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, int):
@@ -96,7 +102,7 @@ def raw(v: Any) -> str | None:
 
 
 def blank(v: Any) -> bool:
-    return text(v) == ""
+    return v is None or text(v) == ""
 
 
 def plain(v: Any) -> str:
