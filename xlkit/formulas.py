@@ -33,8 +33,13 @@ class FormulaError(Exception):
 
 def excel_round(x: float, digits: int = 2) -> float:
     """ROUND as Excel does it: half away from zero on the shortest decimal of ``x``."""
+    x = float(x)
+    text = repr(x)
+    point = text.find(".")
+    if 0 <= point and "e" not in text and len(text) - point - 1 <= digits:
+        return x  # no more decimals than asked for: the number itself (a shortcut)
     q = Decimal(1).scaleb(-digits)
-    d = Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+    d = Decimal(text).quantize(q, rounding=ROUND_HALF_UP)
     return float(d)
 
 

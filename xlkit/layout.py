@@ -26,6 +26,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import scoring
 from .formulas import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, FormulaError, Ref, Refs
+from .program import Rule, compile_rule, run
 from .spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
@@ -77,9 +78,10 @@ class Layout:
     title_rows: int = 2
     row: int = 0
     _refs: dict[str, str] | None = field(default=None, repr=False)
+    _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
 
     def add(self, cell: Cell) -> Cell:
-        self._refs = None
+        self._refs = self._program = None
         self.cells.append(cell)
         if cell.field:
             if cell.field in self.fields:
@@ -104,9 +106,26 @@ class Layout:
     def inputs(self) -> list[Cell]:
         return [c for c in self.cells if c.kind == "input"]
 
-    def evaluate(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Every formula field's value given the input/prefill values (blank → None)."""
-        return _Env(self, values).all()
+    def evaluate(self, values: Mapping[str, Any], *, walk: bool = False) -> dict[str, Any]:
+        """Every formula field's value given the input/prefill values (blank → None).
+        The rules run compiled (xlkit.program); ``walk=True`` walks the expression trees
+        instead, the reference the compiled rules are tested against."""
+        return _Env(self, values).all() if walk else run(self.program(), values)
+
+    def program(self) -> dict[str, Rule]:
+        """Each formula field's rule, compiled (once per layout)."""
+        if self._program is None:
+            def computed(name: str) -> bool:
+                c = self.fields.get(name)
+                return c is not None and c.rule is not None
+
+            def default(name: str) -> Any:
+                c = self.fields.get(name)
+                return c.value if c is not None and c.kind == "prefill" else None
+
+            self._program = {f: compile_rule(c.rule, computed, default)
+                             for f, c in self.fields.items() if c.rule is not None}
+        return self._program
 
 
 def defined_name(field_name: str) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,19 @@ def key_id(key: bytes) -> str:
 
 
 def sign(payload: dict[str, Any], key: bytes) -> str:
-    return hmac.new(key, canonical(payload).encode("utf-8"), hashlib.sha256).hexdigest()
+    return _mac(canonical(payload), key)
 
 
-def verify(payload: dict[str, Any], signature: str, key: bytes) -> bool:
+def _mac(text: str, key: bytes) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def verify(payload: dict[str, Any], signature: str, key: bytes, text: str | None = None) -> bool:
+    """Whether ``signature`` signs ``payload``. ``text``: the payload as it was stored, when
+    known: only canonical texts are ever signed, so a stored text whose own HMAC matches is
+    the canonical one, and the payload need not be serialised again to check it."""
+    if text is not None and hmac.compare_digest(_mac(text, key), signature or ""):
+        return True
     return hmac.compare_digest(sign(payload, key), signature or "")
 
 
@@ -66,6 +75,7 @@ class MetaRecord:
     payload: dict[str, Any]
     signature: str  # "" when unsigned
     key_id: str
+    text: str | None = field(default=None, compare=False)  # the payload as stored, if read
 
     def rows(self) -> list[tuple[str, str]]:
         """Key/value rows as written to the ``_meta`` sheet."""
@@ -104,4 +114,5 @@ def parse_rows(rows: dict[str, str]) -> MetaRecord:
         raise ValueError(f"_meta payload is damaged: {exc}") from None
     if not isinstance(payload, dict):
         raise ValueError("_meta payload is not a mapping")
-    return MetaRecord(payload, rows.get("signature", "") or "", rows.get("key_id", "") or "")
+    return MetaRecord(payload, rows.get("signature", "") or "", rows.get("key_id", "") or "",
+                      text)

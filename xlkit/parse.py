@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#NULL!",
                 "#GETTING_DATA", "#SPILL!", "#CALC!")
@@ -36,8 +35,7 @@ UNITS = frozenset("""% ‰ 元 万元 亿元 人 万人 人次 万人次 次 个
 元/人·年 岁 倍""".split())
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):  # a tuple: one is made for every cell read
     raw: Any
     kind: str  # number | text | blank | error | date
     value: float | None = None
@@ -54,7 +52,18 @@ class Parsed:
 def clean_text(raw: Any) -> str:
     """Full-width to half-width, line breaks and stray spaces removed."""
     text = unicodedata.normalize("NFKC", str(raw))
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+_SPACES = re.compile(r"\s+")
+_RANGE = re.compile(r"\d\s*%?\s*[-~—至到]\s*\d")
+
+
+_BLANK = Parsed(None, "blank")
+_SUFFIXES_LONGEST_FIRST = sorted(_SUFFIX_WORDS, key=lambda w: -len(w[0]))
+_COMPARATORS_BY_FIRST: dict[str, list[tuple[str, str]]] = {}  # first character -> words
+for _word, _sym in _COMPARATOR_WORDS:  # in their order: the longest first
+    _COMPARATORS_BY_FIRST.setdefault(_word[0], []).append((_word, _sym))
 
 
 def _plain_number(text: str) -> float | None:
@@ -68,7 +77,7 @@ def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
     """Parse one cell. ``percent_format``: the cell is formatted as a percentage, so the
     number stored (0.95) is what the unit saw as 95%."""
     if raw is None:
-        return Parsed(raw, "blank")
+        return _BLANK
     if isinstance(raw, bool):
         return Parsed(raw, "text", text=str(raw), problem=f"应为数字或文字，却是逻辑值 {raw}")
     if isinstance(raw, (int, float)):
@@ -96,11 +105,11 @@ def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
 
 def _parse_measure(raw: Any, text: str) -> Parsed:
     body, comparator = text, None
-    for word, sym in _COMPARATOR_WORDS:
+    for word, sym in _COMPARATORS_BY_FIRST.get(body[:1], ()):
         if body.startswith(word):
             body, comparator = body[len(word):].strip(), sym
             break
-    for word, sym in sorted(_SUFFIX_WORDS, key=lambda w: -len(w[0])):
+    for word, sym in _SUFFIXES_LONGEST_FIRST:
         if body.endswith(word):
             if comparator and comparator != sym:
                 return Parsed(raw, "text", text=text, problem=f"比较方向自相矛盾：'{raw}'")
@@ -109,7 +118,7 @@ def _parse_measure(raw: Any, text: str) -> Parsed:
     number = _plain_number(body)
     if number is not None:
         return Parsed(raw, "number", number, "", comparator, text=text)
-    if re.search(r"\d\s*%?\s*[-~—至到]\s*\d", body):
+    if _RANGE.search(body):
         return Parsed(raw, "text", text=text, problem=f"是一个区间，不是单一数值：'{raw}'")
     m = _MEASURE.match(body)
     if m and m["unit"] is not None and m["unit"].strip() in UNITS:

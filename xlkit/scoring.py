@@ -35,6 +35,7 @@ from .formulas import (
     Ref,
     lit,
 )
+from .program import compile_rule
 from .spec import TIERS, Grade
 
 EMPTY = Lit("")
@@ -158,7 +159,13 @@ def indicator_score(direction: str | None, target: Any, actual: Any, weight: Any
 
 def tier_ok(tier: str, score: float, weight: float) -> bool:
     env = {"tier": tier, "score": score, "weight": weight}
-    return bool(tier_ok_rule(Ref("tier"), Ref("score"), _W).evaluate(env))
+    fn, names, defaults = _TIER_OK
+    return bool(fn(env.get, env, names, defaults))
+
+
+# built and compiled once: the reader asks for every 定性 row of every return
+_TIER_OK = compile_rule(tier_ok_rule(Ref("tier"), Ref("score"), _W), lambda name: False,
+                        lambda name: None)
 
 
 def total_score(parts: Iterable[float | None]) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,10 +181,13 @@ class Spec:
 # --------------------------------------------------------------------------- loading
 
 
+_PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
 def templates_dir() -> Path:
     """Where built-in specs live: ``$XLKIT_TEMPLATES`` or the repository's ``templates/``."""
     env = os.environ.get("XLKIT_TEMPLATES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "templates"
+    return Path(env) if env else _PACKAGE_TEMPLATES
 
 
 def builtin_specs() -> list[Spec]:
@@ -199,10 +203,20 @@ def load_spec(ref: str | Path) -> Spec:
         if not path.exists():
             known = ", ".join(sorted(p.stem for p in templates_dir().glob("*.yaml")))
             raise SpecError(str(ref), [f"没有这个表式（已有：{known}）"])
-    if not path.is_file():
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
         raise SpecError(str(ref), ["文件不存在"])
-    st = path.stat()
-    return _load_file(str(path.resolve()), st.st_mtime_ns, st.st_size)
+    where = _resolved(str(path)) if path.is_absolute() else str(path.resolve())
+    return _load_file(where, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(path: str) -> str:
+    """An absolute path with its links resolved (the reader asks for the same few)."""
+    return str(Path(path).resolve())
 
 
 @functools.lru_cache(maxsize=64)

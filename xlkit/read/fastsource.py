@@ -30,9 +30,9 @@ alone expanded, and parameter entities off; anything damaged becomes ``SourceErr
 (number format tests, Excel dates, cell references, formula translation), its reader is not.
 
 ``load`` keeps only the cells asked for (a label between them costs next to nothing), and the
-parsed workbook, relationships and styles parts are kept by content digest (a few dozen, each
-of a part under 256 KB): returns issued from one template share them, so a batch parses each
-variant once.
+parsed workbook, relationships, styles, content types, shared strings and core properties
+parts are kept by content digest (a few dozen, each of a part under 256 KB): returns issued
+from one template share them, so a batch parses each variant once.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ _SIMPLE_COORD = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
 _COORDS: dict[str, tuple[int, int, str]] = {}  # "b7" -> (7, 2, "B7"), shared by every file
 _LETTERS: dict[int, str] = {}
 _PARSED: dict[tuple[str, bytes], Any] = {}  # (what, digest of the part) -> parsed, immutable
+_LAST: dict[str, tuple[bytes, Any]] = {}  # what -> (the last such part, parsed)
 
 
 class _Stop(Exception):
@@ -618,11 +619,15 @@ class ZipXmlSource:
     kind = "xlsx"
     has_formulas = True
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, archive: zipfile.ZipFile | None = None,
+                 parts: dict[str, bytes] | None = None):
+        """``archive``: the file already opened (precheck's, over its bytes); ``parts``:
+        parts already decompressed whole, by name (precheck's), not decompressed again."""
         self.path = Path(path)
         self._part = ""  # the part being read, for messages
+        self._parts = parts or {}
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._zip = zipfile.ZipFile(self.path) if archive is None else archive
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise SourceError("file.corrupt", f"文件损坏，无法打开（{exc}）") from None
         self._styles: _Styles | None = None
@@ -646,7 +651,7 @@ class ZipXmlSource:
                     continue  # openpyxl skips a missing part; a chart sheet has no cells
                 self._sheet_parts.setdefault(name, target)
                 self._states[name] = state
-            self._modified = self._guard(self._read, CORE, _parse_core) \
+            self._modified = self._guard(self._kept, CORE, "core", _parse_core) \
                 if CORE in self._names else None
         except BaseException:
             self._zip.close()
@@ -670,7 +675,7 @@ class ZipXmlSource:
         part = self._sheet_parts.get(META_SHEET)
         if part is None:
             return None
-        rows = self._guard(self._read, part, lambda src: _scan(src, META_MAX_ROW, 2))
+        rows = self._guard(self._rows, part, META_MAX_ROW, 2)
         out = {}
         for cols in rows:
             a, b = cols.get(1), cols.get(2)
@@ -687,11 +692,11 @@ class ZipXmlSource:
         part = self._sheet_parts.get(sheet)
         if part is None or not addresses:
             return
-        spots = [self._guard(_coord, a.replace("$", "")) for a in addresses]
+        spots = self._guard(lambda: [_coord(a.replace("$", "")) for a in addresses])
         max_row, max_col = max(r for r, _, _ in spots), max(c for _, c, _ in spots)
         wanted = frozenset(k for _, _, k in spots)
         self._max_rows[sheet] = max_row
-        rows = self._guard(self._read, part, lambda src: _scan(src, max_row, max_col, wanted))
+        rows = self._guard(self._rows, part, max_row, max_col, wanted)
         cache = self._cache.setdefault(sheet, {})
         for cols in rows:
             for c in cols.values():
@@ -728,20 +733,35 @@ class ZipXmlSource:
         finally:
             self._part = ""
 
-    def _read(self, part: str, parse: Callable[[IO[bytes]], Any]) -> Any:
+    def _read(self, part: str, parse: Callable[[bytes | IO[bytes]], Any]) -> Any:
         self._part = part
+        data = self._parts.get(part)
+        if data is not None:
+            return parse(data)
         with self._zip.open(part) as fh:
             return parse(fh)
+
+    def _rows(self, part: str, max_row: int, max_col: int,
+              wanted: frozenset[str] | None = None) -> list[dict[int, _Cell]]:
+        """``_scan`` of a sheet part; a part at hand in the plain form is read without it."""
+        return self._read(part, lambda src: _scan(src, max_row, max_col, wanted))
 
     def _kept(self, part: str, what: str, parse: Callable[[Any], Any]) -> Any:
         """``parse`` of a small part, kept by content digest for the next file that has the
         very same part (returns of one template share workbook, relationships and styles)."""
         self._part = part
-        info = self._zip.getinfo(part)
-        if info.file_size > CACHE_PART_BYTES:
-            with self._zip.open(info) as fh:
-                return parse(fh)
-        data = self._zip.read(info)
+        data = self._parts.get(part)
+        if data is None:
+            info = self._zip.getinfo(part)
+            if info.file_size > CACHE_PART_BYTES:
+                with self._zip.open(info) as fh:
+                    return parse(fh)
+            data = self._zip.read(info)
+        elif len(data) > CACHE_PART_BYTES:
+            return parse(data)
+        last = _LAST.get(what)
+        if last is not None and last[0] == data:  # as the file before (a compare, no digest)
+            return last[1]
         key = (what, hashlib.blake2b(data, digest_size=20).digest())
         hit = _PARSED.get(key)
         if hit is None:
@@ -749,6 +769,7 @@ class ZipXmlSource:
             if len(_PARSED) >= CACHE_ENTRIES:
                 _PARSED.clear()
             _PARSED[key] = hit
+        _LAST[what] = (data, hit)
         return hit
 
     def _masters_of(self, sheet: str) -> dict[Any, _Master]:
@@ -771,10 +792,10 @@ class ZipXmlSource:
         if self._strings is None:
             part = None
             if CONTENT_TYPES in self._names:
-                part = self._read(CONTENT_TYPES, _parse_content_types)
+                part = self._kept(CONTENT_TYPES, "types", _parse_content_types)
             elif "xl/sharedStrings.xml" in self._names:
                 part = "xl/sharedStrings.xml"
-            self._strings = self._read(part, _parse_strings) if part else []
+            self._strings = self._kept(part, "strings", _parse_strings) if part else []
         return self._strings
 
     # ----------------------------------------------------------------------- values

@@ -3,12 +3,20 @@
 Nothing here parses XML or runs anything: the zip directory gives sizes and ratios, the
 first bytes of each XML part show a DOCTYPE (entity bombs, XXE), the OLE directory shows
 encryption. Each limit is a named setting.
+
+What is read on the way is kept for the reader (``Precheck.data``, ``zip``, ``parts``), so a
+small file is read from disk once and each of its parts decompressed once: the bytes parsed
+are the bytes checked.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +26,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+# what decompressing a damaged part raises (zlib.error: deflated data that is not)
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
@@ -44,19 +54,28 @@ OFFICE_INPUT_LIMITS = Limits(max_file_bytes=200 * 1024 * 1024,
                              max_ratio=1000.0)
 
 
+KEEP_FILE_BYTES = 16 << 20  # a file up to this size is read into memory once
+HEAD_BYTES = 65536  # the prolog looked at for a DOCTYPE; a part up to this size is kept whole
+KEEP_SHEET_BYTES = 16 << 20  # a worksheet counted up to this size is kept whole
+
+
 @dataclass
 class Precheck:
     kind: str = ""  # xlsx | xls
     rejected: Finding | None = None
     hints: list[Finding] = field(default_factory=list)
+    data: bytes | None = None  # the file's bytes, when small enough to keep
+    zip: zipfile.ZipFile | None = None  # an .xlsx opened over ``data``
+    parts: dict[str, bytes] = field(default_factory=dict)  # parts decompressed whole
 
 
 def precheck(path: Path, limits: Limits = DEFAULT_LIMITS) -> Precheck:
     where = {"file": str(path)}
     try:
-        size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(8)
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read() if size <= min(KEEP_FILE_BYTES, limits.max_file_bytes) else None
+            head = fh.read(8) if data is None else data[:8]
     except FileNotFoundError:
         return Precheck(rejected=finding("file.missing", f"找不到文件：{path}", **where))
     except OSError as exc:
@@ -66,16 +85,19 @@ def precheck(path: Path, limits: Limits = DEFAULT_LIMITS) -> Precheck:
             "file.too_large", f"文件 {size / 1048576:.1f} MB，超过上限 "
                               f"{limits.max_file_bytes / 1048576:.0f} MB（max_file_bytes）", **where))
     if head.startswith(ZIP_MAGIC):
-        return _check_zip(path, limits)
+        result = _check_zip(path, data, limits)
+        result.data = data if result.kind else None
+        return result
     if head == OLE_MAGIC:
-        return _check_ole(path)
+        result = _check_ole(path, path.read_bytes() if data is None else data)
+        result.data = data
+        return result
     return Precheck(rejected=finding(
         "file.not_spreadsheet", "不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls），"
                                 "请用 Excel 或 WPS 另存为 .xlsx 后报送", **where))
 
 
-def _check_ole(path: Path) -> Precheck:
-    data = path.read_bytes()
+def _check_ole(path: Path, data: bytes) -> Precheck:
     if "EncryptionInfo".encode("utf-16-le") in data or \
             "EncryptedPackage".encode("utf-16-le") in data:
         return Precheck(rejected=finding(
@@ -84,99 +106,190 @@ def _check_ole(path: Path) -> Precheck:
     return Precheck(kind="xls")
 
 
-def _check_zip(path: Path, limits: Limits) -> Precheck:
+def _check_zip(path: Path, data: bytes | None, limits: Limits) -> Precheck:
     where = {"file": str(path)}
     try:
-        z = zipfile.ZipFile(path)
+        z = zipfile.ZipFile(path if data is None else io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{exc}）", **where))
-    with z:
-        if len(infos) > limits.max_zip_entries:
-            return Precheck(rejected=finding(
-                "file.zip_bomb", f"压缩包内有 {len(infos)} 个部件，超过上限 "
-                                 f"{limits.max_zip_entries}（max_zip_entries）", **where))
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_uncompressed_bytes:
-            return Precheck(rejected=finding(
-                "file.zip_bomb", f"解压后 {total / 1048576:.0f} MB，超过上限 "
-                                 f"{limits.max_uncompressed_bytes / 1048576:.0f} MB"
-                                 "（max_uncompressed_bytes）", **where))
+    try:
+        result = _check_parts(z, infos, data, where, limits)
+    except BaseException:
+        z.close()
+        raise
+    if result.kind and data is not None:
+        result.zip = z  # in memory: nothing to leak, and the reader need not open it again
+    else:
+        z.close()
+        result.parts = {}
+    return result
+
+
+def _check_parts(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | None,
+                 where: dict[str, str], limits: Limits) -> Precheck:
+    names = {i.filename for i in infos}
+    rejected = _check_directory(infos, names, where, limits)
+    if rejected:
+        return Precheck(rejected=rejected)
+    kept: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}  # part -> (entry, bytes) read whole
+    try:
         for i in infos:
-            if i.file_size > 1048576 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+            if i.filename.endswith((".xml", ".rels", ".vml")) and _has_doctype(z, i, data, kept):
                 return Precheck(rejected=finding(
-                    "file.zip_bomb", f"部件 {i.filename} 压缩比异常（{i.file_size} / "
-                                     f"{i.compress_size}，max_ratio）", **where))
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            if "xl/workbook.bin" in names:
-                return Precheck(rejected=finding(
-                    "file.not_spreadsheet", "这是 .xlsb（二进制工作簿），请另存为 .xlsx 后报送",
-                    **where))
-            return Precheck(rejected=finding(
-                "file.not_spreadsheet", "压缩包中没有工作簿（不是 .xlsx 文件）", **where))
+                    "file.xml_unsafe", f"部件 {i.filename} 含有 DOCTYPE / 实体声明"
+                                       "（可能是 XML 炸弹或外部实体攻击），拒绝读取", **where))
+        book = kept.get("xl/workbook.xml")
+        book_head = book[1][:4096] if book and book[0] is z.getinfo("xl/workbook.xml") else \
+            z.open("xl/workbook.xml").read(4096)
+    except _DAMAGED as exc:
+        return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）", **where))
+    if STRICT_NS in book_head:
+        return Precheck(rejected=finding(
+            "file.strict_ooxml", "文件是“严格 Open XML”格式，请在 Excel 中另存为"
+                                 "“Excel 工作簿(*.xlsx)”后报送", **where))
+    rejected = _check_sheets(z, infos, kept, where, limits)
+    if rejected:
+        return Precheck(rejected=rejected)
+    # what the reader will open by name: the last entry of a name (zipfile's choice)
+    parts = {n: data for n, (i, data) in kept.items() if z.getinfo(n) is i}
+    result = Precheck(kind="xlsx", parts=parts)
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
+            n.startswith("xl/macrosheets/") for n in names):
+        result.hints.append(finding("file.macro", "工作簿含有宏；宏不会被运行，已按普通工作簿读取",
+                                    **where))
+    return result
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], names: set[str], where: dict[str, str],
+                     limits: Limits) -> Finding | None:
+    """What the zip directory alone shows: too many parts, too large, a bomb, no workbook."""
+    if len(infos) > limits.max_zip_entries:
+        return finding("file.zip_bomb", f"压缩包内有 {len(infos)} 个部件，超过上限 "
+                                        f"{limits.max_zip_entries}（max_zip_entries）", **where)
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        return finding("file.zip_bomb", f"解压后 {total / 1048576:.0f} MB，超过上限 "
+                                        f"{limits.max_uncompressed_bytes / 1048576:.0f} MB"
+                                        "（max_uncompressed_bytes）", **where)
+    for i in infos:
+        if i.file_size > 1048576 and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+            return finding("file.zip_bomb", f"部件 {i.filename} 压缩比异常（{i.file_size} / "
+                                            f"{i.compress_size}，max_ratio）", **where)
+    if "xl/workbook.xml" not in names:
+        if "xl/workbook.bin" in names:
+            return finding("file.not_spreadsheet", "这是 .xlsb（二进制工作簿），请另存为 .xlsx 后报送",
+                           **where)
+        return finding("file.not_spreadsheet", "压缩包中没有工作簿（不是 .xlsx 文件）", **where)
+    return None
+
+
+def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+                  kept: dict[str, tuple[zipfile.ZipInfo, bytes]], where: dict[str, str],
+                  limits: Limits) -> Finding | None:
+    """Each worksheet's size, cells and merged ranges; a sheet read whole is kept."""
+    for i in infos:
+        if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
+            continue
+        if i.file_size > limits.max_sheet_bytes:
+            return finding("file.too_complex", f"工作表 {i.filename} 解压后 {i.file_size} 字节，"
+                                               "超过上限（max_sheet_bytes）", **where)
         try:
-            for i in infos:
-                if i.filename.endswith((".xml", ".rels", ".vml")) and _has_doctype(z, i):
-                    return Precheck(rejected=finding(
-                        "file.xml_unsafe", f"部件 {i.filename} 含有 DOCTYPE / 实体声明"
-                                           "（可能是 XML 炸弹或外部实体攻击），拒绝读取", **where))
-            book_head = z.open("xl/workbook.xml").read(4096)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
-            return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）",
-                                             **where))
-        if STRICT_NS in book_head:
-            return Precheck(rejected=finding(
-                "file.strict_ooxml", "文件是“严格 Open XML”格式，请在 Excel 中另存为"
-                                     "“Excel 工作簿(*.xlsx)”后报送", **where))
-        result = Precheck(kind="xlsx")
-        for i in infos:
-            if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
-                continue
-            if i.file_size > limits.max_sheet_bytes:
-                return Precheck(rejected=finding(
-                    "file.too_complex", f"工作表 {i.filename} 解压后 {i.file_size} 字节，超过上限"
-                                        "（max_sheet_bytes）", **where))
-            try:
-                cells, merged = _count_cells(z, i)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
-                return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）",
-                                                 **where))
-            if cells > limits.max_cells:
-                return Precheck(rejected=finding(
-                    "file.too_complex", f"工作表 {i.filename} 有 {cells} 个单元格，超过上限 "
-                                        f"{limits.max_cells}（max_cells）", **where))
-            if merged > limits.max_merged_ranges:
-                return Precheck(rejected=finding(
-                    "file.too_complex", f"工作表 {i.filename} 有 {merged} 个合并区域，超过上限 "
-                                        f"{limits.max_merged_ranges}（max_merged_ranges）", **where))
-        if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
-                n.startswith("xl/macrosheets/") for n in names):
-            result.hints.append(finding("file.macro", "工作簿含有宏；宏不会被运行，已按普通工作簿读取",
-                                        **where))
-        return result
+            cells, merged = _count_cells(z, i, kept, limits)
+        except _DAMAGED as exc:
+            return finding("file.corrupt", f"文件损坏，无法解压（{exc}）", **where)
+        if cells > limits.max_cells:
+            return finding("file.too_complex", f"工作表 {i.filename} 有 {cells} 个单元格，超过上限 "
+                                               f"{limits.max_cells}（max_cells）", **where)
+        if merged > limits.max_merged_ranges:
+            return finding("file.too_complex", f"工作表 {i.filename} 有 {merged} 个合并区域，超过上限 "
+                                               f"{limits.max_merged_ranges}（max_merged_ranges）",
+                           **where)
+    return None
 
 
-def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
-    """Cells and merged ranges of one sheet part, counted on the stream (no parsing)."""
+def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo,
+                 kept: dict[str, tuple[zipfile.ZipInfo, bytes]],
+                 limits: Limits) -> tuple[int, int]:
+    """Cells and merged ranges of one sheet part, counted on the stream (no parsing); the
+    part is kept when it is small enough. A part read whole already is counted only if
+    it is large enough to hold more than a limit allows (each cell takes 3 bytes or more,
+    each merged range 11): a form never is."""
+    hit = kept.get(info.filename)
+    if hit and hit[0] is info:
+        data = hit[1]
+        cells = data.count(b"<c ") if len(data) > 3 * limits.max_cells else 0
+        merged = data.count(b"<mergeCell ") if len(data) > 11 * limits.max_merged_ranges else 0
+        return cells, merged
     cells = merged = 0
     tail = b""
+    chunks: list[bytes] | None = [] if info.file_size <= KEEP_SHEET_BYTES else None
     with z.open(info) as fh:
         while chunk := fh.read(1 << 20):
             data = tail + chunk
             cells += data.count(b"<c ") - tail.count(b"<c ")
             merged += data.count(b"<mergeCell ") - tail.count(b"<mergeCell ")
             tail = data[-16:]
+            if chunks is not None:
+                chunks.append(chunk)
+    if chunks is not None:
+        kept[info.filename] = (info, b"".join(chunks))
     return cells, merged
 
 
-def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """True when the XML prolog (everything before the root element) declares a DOCTYPE."""
-    with z.open(info) as fh:
-        head = fh.read(65536)
+def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None,
+                 kept: dict[str, tuple[zipfile.ZipInfo, bytes]]) -> bool:
+    """True when the XML prolog (everything before the root element) declares a DOCTYPE.
+    A part no larger than the prolog looked at is read whole: it is kept."""
+    if info.file_size <= HEAD_BYTES:
+        head = _plain_entry(z, info, data) if data is not None else None
+        if head is None:
+            head = z.read(info)
+        kept[info.filename] = (info, head)
+    else:
+        with z.open(info) as fh:
+            head = fh.read(HEAD_BYTES)
     root = None
     for m in _ROOT_START.finditer(head):
         root = m.start()
         break
     prolog = head if root is None else head[:root]
     return bool(_DOCTYPE.search(prolog)) or (root is None and b"<!" in head.upper())
+
+
+_LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)
+
+
+def _plain_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> bytes | None:
+    """``z.read(info)`` taken straight from the file's bytes, for an entry zipfile would
+    read without a question: stored or deflated, not encrypted, its local header as the
+    directory says, its CRC right. None for anything else, which zipfile then reads (or
+    refuses) itself, so the answer and any error are zipfile's. Saves zipfile's stream
+    machinery on the dozen small parts of every workbook."""
+    if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                          zipfile.ZIP_DEFLATED):
+        return None  # encrypted, patched or strongly encrypted; another compression
+    at = info.header_offset
+    try:
+        head = _LOCAL_HEADER.unpack_from(data, at)
+        name_len, extra_len = head[zipfile._FH_FILENAME_LENGTH], head[zipfile._FH_EXTRA_FIELD_LENGTH]
+        name = data[at + 30:at + 30 + name_len]
+        utf8 = head[zipfile._FH_GENERAL_PURPOSE_FLAG_BITS] & 0x800
+        name = name.decode("utf-8" if utf8 else z.metadata_encoding or "cp437")
+    except (struct.error, UnicodeDecodeError):
+        return None
+    if head[zipfile._FH_SIGNATURE] != zipfile.stringFileHeader or name != info.orig_filename:
+        return None
+    start = at + 30 + name_len + extra_len
+    raw = data[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        body = raw[:info.file_size]
+    else:
+        try:
+            d = zlib.decompressobj(-15)
+            body = (d.decompress(raw) + d.flush())[:info.file_size]
+        except zlib.error:
+            return None
+    return body if zlib.crc32(body) == info.CRC else None

@@ -8,15 +8,14 @@ is formatted as a percentage). The reader never touches openpyxl or xlrd directl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ..meta import META_SHEET
+from .safety import Precheck
 
 
-@dataclass(frozen=True)
-class RawCell:
+class RawCell(NamedTuple):  # a tuple: made for every cell read, cheaply
     value: Any = None  # the value the file shows (a formula's cached result)
     formula: str | None = None  # "=..." when the cell holds a formula
     percent: bool = False  # number format shows a percentage
@@ -211,9 +210,11 @@ class XlsSource:
 ENGINES = ("fast", "openpyxl")
 
 
-def open_source(path: Path, kind: str, engine: str = "fast") -> CellSource:
+def open_source(path: Path, kind: str, engine: str = "fast",
+                pre: Precheck | None = None) -> CellSource:
     """The source for a prechecked file: .xls through xlrd; .xlsx through zip + expat
-    (``engine="fast"``, :class:`xlkit.read.fastsource.ZipXmlSource`) or openpyxl."""
+    (``engine="fast"``, :class:`xlkit.read.fastsource.ZipXmlSource`, which reuses what
+    ``pre`` read) or openpyxl."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     if kind == "xls":
@@ -221,5 +222,7 @@ def open_source(path: Path, kind: str, engine: str = "fast") -> CellSource:
     if engine == "fast":
         from .fastsource import ZipXmlSource
 
+        if pre is not None and pre.zip is not None:
+            return ZipXmlSource(path, archive=pre.zip, parts=pre.parts)
         return ZipXmlSource(path)
     return OpenpyxlSource(path)

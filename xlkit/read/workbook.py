@@ -31,6 +31,8 @@ from .safety import DEFAULT_LIMITS, Limits, precheck
 from .source import ENGINES, CellSource, RawCell, SourceError, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
+_NO_CELL = RawCell()
+_BLANK = parse_value(None)
 
 
 @dataclass
@@ -97,10 +99,13 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     pre = precheck(path, limits)
     if pre.rejected:
         return _finish(_reject(result, pre.rejected))
-    result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
+    if pre.data is None:
+        result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
+    else:  # the bytes precheck read are the bytes read
+        result.file.update(size=len(pre.data), sha256=hashlib.sha256(pre.data).hexdigest())
     result.findings += pre.hints
     try:
-        source = open_source(path, pre.kind, engine)
+        source = open_source(path, pre.kind, engine, pre)
     except SourceError as exc:
         return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
     result.file["modified"] = source.modified()
@@ -148,6 +153,7 @@ class _Form:
     layout: Layout
     payload: dict[str, Any]
     where: dict[str, tuple[str, str]]  # field -> (sheet, A1)
+    shape: _Shape
     raw: dict[str, RawCell] = field(default_factory=dict)
     env: dict[str, Any] = field(default_factory=dict)
     parsed: dict[str, Parsed] = field(default_factory=dict)
@@ -209,12 +215,13 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                        f"当前为第 {spec.version} 版，按当前规则重算", sheet="_meta",
                                        expected=str(spec.version), actual=str(tver), **where))
     try:
-        layout = _layout_for(spec, payload)
+        shape = _shape_for(spec, payload)
     except (KeyError, TypeError, ValueError) as exc:
         raise _Rejected(finding("meta.damaged", f"_meta 中的表格结构无法还原（{exc}）",
                                 sheet="_meta", **where)) from None
+    layout = shape.layout
     recorded = payload.get("fields") or {}
-    if {f: c.address for f, c in layout.fields.items()} != recorded:
+    if layout.refs() != recorded:
         raise _Rejected(finding("meta.incompatible", f"表式 {tid} 第 {tver} 版的格式与当前版本不同，"
                                 "无法按当前版本读取，请用当前下发的表格重新填报", sheet="_meta",
                                 **where))
@@ -227,7 +234,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
         result.findings.append(finding("meta.no_key", "未提供签名密钥，签名未核验",
                                        sheet="_meta", **where))
     else:
-        signature_ok = verify(payload, record.signature, key)
+        signature_ok = verify(payload, record.signature, key, record.text)
         if not signature_ok:
             other = record.key_id and record.key_id != key_id(key)
             result.findings.append(finding(
@@ -239,8 +246,8 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                        f"本次收集的是 {year} 年度", sheet="_meta",
                                        expected=str(year), actual=str(payload.get("year")),
                                        **where))
-    form = _Form(result, path, source, spec, layout, payload, _locate(layout, source, result,
-                                                                      path))
+    form = _Form(result, path, source, spec, layout, payload, _locate(shape, source, result,
+                                                                     path), shape)
     result.project = {
         "year": payload.get("year"), "template_id": tid, "template_version": tver,
         "unit_code": payload.get("unit_code"), "unit_name": payload.get("unit_name"),
@@ -252,13 +259,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     if source.kind == "xls":
         result.findings.append(finding("file.xls", "工作簿被另存为 .xls：只读取数值，无法核对公式",
                                        **where))
-    by_sheet: dict[str, list[str]] = {}
-    for sheet, addr in form.where.values():
-        by_sheet.setdefault(sheet, []).append(addr)
-    for sheet, addrs in by_sheet.items():
-        source.load(sheet, addrs)
-    for fld, (sheet, addr) in form.where.items():
-        form.raw[fld] = source.cell(sheet, addr)
+    _read_cells(form, shape)
     _check_issued(form)
     _parse_inputs(form)
     form.computed = layout.evaluate(form.env)
@@ -267,32 +268,66 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     _records(form)
 
 
-def _layout_for(spec: Spec, payload: dict[str, Any]) -> Layout:
+@dataclass
+class _Shape:
+    """A layout, and what reading a return of it needs that depends on it alone."""
+
+    layout: Layout
+    spots: list[tuple[str, str, tuple[str, str]]]  # (field, defined name, (sheet, A1))
+    read: list[str]  # the fields whose cells are read: all but the in-sheet 校验 cells
+    inputs: list[tuple[str, Cell]]
+    formulas: list[str]  # the fields holding a formula the reader checks
+
+    @classmethod
+    def of(cls, layout: Layout) -> _Shape:
+        fields = layout.fields.items()
+        return cls(layout, [(f, defined_name(f), (SHEET, a.replace("$", "")))
+                            for f, a in layout.refs().items()],
+                   [f for f, c in fields if c.kind != "check"],
+                   [(f, c) for f, c in fields if c.kind == "input"],
+                   [f for f, c in fields if c.rule is not None and c.kind != "check"])
+
+
+def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
     """The form's layout. Positions and rules depend only on the form's shape — which cells
     were pre-filled and how the target rows group — so one layout serves every return of
     that shape; per-return values always come from the payload, never from the layout."""
     targets = payload.get("targets") or None
-    shape = (spec.source, spec.version, tuple(sorted(payload.get("issued") or {})),
-             tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
-    layout = _LAYOUTS.get(shape)
-    if layout is None:
-        if len(_LAYOUTS) > 256:
-            _LAYOUTS.clear()
-        layout = _LAYOUTS[shape] = build_layout(spec, issue_from_payload(payload), targets)
-    return layout
+    key = (spec.source, spec.version, tuple(sorted(payload.get("issued") or {})),
+           tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) > 256:
+            _SHAPES.clear()
+        layout = build_layout(spec, issue_from_payload(payload), targets)
+        shape = _SHAPES[key] = _Shape.of(layout)
+    return shape
 
 
-_LAYOUTS: dict[tuple, Layout] = {}
+_SHAPES: dict[tuple, _Shape] = {}
 
 
-def _locate(layout: Layout, source: CellSource, result: ReadResult,
+def _read_cells(form: _Form, shape: _Shape) -> None:
+    """The cells the checks look at (the 校验 cells show Excel's own checks: never read)."""
+    where, source = form.where, form.source
+    by_sheet: dict[str, list[str]] = {}
+    for fld in shape.read:
+        sheet, addr = where[fld]
+        by_sheet.setdefault(sheet, []).append(addr)
+    for sheet, addrs in by_sheet.items():
+        source.load(sheet, addrs)
+    cell = source.cell
+    form.raw = {fld: cell(*where[fld]) for fld in shape.read}
+
+
+def _locate(shape: _Shape, source: CellSource, result: ReadResult,
             path: Path) -> dict[str, tuple[str, str]]:
     """Where each field is now: its defined name if it survived, else the recorded cell."""
+    layout = shape.layout
     names = source.names()
     where, moved = {}, []
-    for fld, c in layout.fields.items():
-        recorded = (SHEET, c.address.replace("$", ""))
-        now = names.get(defined_name(fld))
+    for fld, name, recorded in shape.spots:
+        now = names.get(name)
         if now and now != recorded:
             moved.append(fld)
         where[fld] = now or recorded
@@ -381,11 +416,12 @@ def _check_issued(form: _Form) -> None:
 
 def _parse_inputs(form: _Form) -> None:
     money_unit = form.spec.money_unit
-    for fld, c in form.layout.fields.items():
-        if c.kind != "input":
-            continue
-        raw = form.raw.get(fld, RawCell())
+    for fld, c in form.shape.inputs:
+        raw = form.raw.get(fld, _NO_CELL)
         value = raw.value  # a formula typed into an input counts by its cached value
+        if value is None:  # blank, whatever its type (most inputs of most returns)
+            form.parsed[fld], form.env[fld] = _BLANK, None
+            continue
         if c.vtype == "money":
             p = parse_money(value, money_unit)
         elif c.vtype in ("weight", "score", "any"):
@@ -434,10 +470,8 @@ def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
 
 
 def _check_formulas(form: _Form) -> None:
-    for fld, c in form.layout.fields.items():
-        if c.rule is None or c.kind == "check":
-            continue
-        raw = form.raw.get(fld, RawCell())
+    for fld in form.shape.formulas:
+        raw = form.raw.get(fld, _NO_CELL)
         want = form.computed.get(fld)
         want = None if isinstance(want, Exception) or want == "" else want
         shown = raw.value
