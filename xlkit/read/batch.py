@@ -99,7 +99,8 @@ def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: L
 
 
 CHUNK = 16  # files per task at most (results stream back); fewer for few files, so every core works
-RECYCLE = 2000  # files a worker reads before it is replaced (returns its memory)
+RECYCLE = 10_000  # files a worker reads before it is replaced (returns its memory); a new
+# worker is forked from the main process as it is then, so not too often
 
 
 def _chunks(paths: list[str], jobs: int, singles: int) -> list[list[str]]:
