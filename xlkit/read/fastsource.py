@@ -310,6 +310,7 @@ def _parse_styles(src: bytes | IO[bytes]) -> _Styles:
 
 _NO_STYLES = _Styles(frozenset(), frozenset(), frozenset(), 0)
 _EMPTY = RawCell()
+_NO_CELLS: dict[str, Any] = {}
 
 
 def _parse_core(src: bytes | IO[bytes]) -> str | None:
@@ -708,7 +709,7 @@ class ZipXmlSource:
     def cell(self, sheet: str, address: str) -> RawCell:
         hit = self._cells.get((sheet, address))
         if hit is None:
-            c = self._cache.get(sheet, {}).get(address)
+            c = self._cache.get(sheet, _NO_CELLS).get(address)
             hit = _EMPTY if c is None else self._guard(self._raw, sheet, c)
             self._cells[(sheet, address)] = hit
         return hit
