@@ -193,3 +193,30 @@ def test_a_hang_the_alarm_cannot_stop_costs_only_its_file(tmp_path, monkeypatch)
     assert [r.path for r in results] == [str(p) for p in paths]
     assert [r.code for r in results] == ["file.not_spreadsheet"] * 5 + ["file.timeout"] + \
         ["file.not_spreadsheet"] * 6
+
+
+def report_gc(args):
+    """A worker that says whether the cycle collector runs in it (module level, for pickling)."""
+    import gc
+
+    from xlkit.read.workbook import ReadResult
+
+    return ReadResult(args[0], reason=str(gc.isenabled()))
+
+
+def test_workers_collect_cycles_even_when_the_caller_does_not(tmp_path, monkeypatch):
+    """collect turns the cycle collector off for itself; forked workers must not inherit
+    that (parser objects form cycles: a worker would grow by ~1 GB over 10,000 files)."""
+    import gc
+
+    from xlkit.read import batch
+
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"x")
+    monkeypatch.setattr(batch, "_work", report_gc)
+    gc.disable()
+    try:
+        [r] = batch.iter_read([path], jobs=1)
+    finally:
+        gc.enable()
+    assert r.reason == "True"

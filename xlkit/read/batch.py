@@ -6,6 +6,7 @@ parser or balloons in memory is rejected with a finding instead of taking the ba
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import resource
@@ -51,6 +52,7 @@ def _on_alarm(*_: Any) -> None:
 
 
 def _init_worker(memory_bytes: int) -> None:
+    gc.enable()  # a caller may have turned it off for itself (collect does); parsers make cycles
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ValueError, OSError):  # pragma: no cover - platform without RLIMIT_AS
