@@ -31,3 +31,17 @@ def libreoffice() -> str:
 @pytest.fixture
 def key() -> bytes:
     return KEY
+
+
+@pytest.fixture
+def issued(tmp_path, key) -> Path:
+    """A freshly issued, signed project-2020 form (the test unit's figures and targets)."""
+    from workbooks import ISSUE, TARGETS
+
+    from xlkit.build import build_workbook, write_atomic
+    from xlkit.spec import load_spec
+
+    b = build_workbook(load_spec("project-2020"), ISSUE, TARGETS, key=key, password="pw")
+    path = tmp_path / "issued.xlsx"
+    write_atomic(path, b.data)
+    return path

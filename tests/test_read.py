@@ -42,14 +42,6 @@ def by_code(result, code):
 
 
 @pytest.fixture
-def issued(tmp_path, key) -> Path:
-    b = build_workbook(load_spec("project-2020"), ISSUE, TARGETS, key=key, password="pw")
-    path = tmp_path / "issued.xlsx"
-    write_atomic(path, b.data)
-    return path
-
-
-@pytest.fixture
 def filled(tmp_path, issued) -> Path:
     path = tmp_path / "returned.xlsx"
     fill(issued, path, FILLED)

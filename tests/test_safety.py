@@ -15,23 +15,12 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 from test_fast_read import SAMPLE_RETURNS, _rectangle
-from workbooks import ISSUE, TARGETS
 
-from xlkit.build import build_workbook, write_atomic
 from xlkit.meta import canonical, sign, verify
 from xlkit.read import read_workbook
 from xlkit.read.fastsource import ZipXmlSource
 from xlkit.read.safety import HEAD_BYTES, precheck
 from xlkit.read.source import OpenpyxlSource, open_source
-from xlkit.spec import load_spec
-
-
-@pytest.fixture
-def built(tmp_path, key) -> Path:
-    b = build_workbook(load_spec("project-2020"), ISSUE, TARGETS, key=key, password="pw")
-    path = tmp_path / "built.xlsx"
-    write_atomic(path, b.data)
-    return path
 
 
 @pytest.mark.parametrize("path", SAMPLE_RETURNS[:4] + sorted(
@@ -51,16 +40,16 @@ def assert_kept_as_zipfile_reads(path: Path) -> None:
             assert data == z.read(name), name
 
 
-def test_stored_parts_are_kept_too(built, tmp_path):
+def test_stored_parts_are_kept_too(issued, tmp_path):
     stored = tmp_path / "stored.xlsx"
-    with zipfile.ZipFile(built) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
+    with zipfile.ZipFile(issued) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
         for info in zin.infolist():
             zout.writestr(info.filename, zin.read(info))
     assert_kept_as_zipfile_reads(stored)
 
 
-def test_a_source_fed_by_precheck_answers_as_one_that_opens_the_file(built, tmp_path):
-    for path in [built, *SAMPLE_RETURNS[:3]]:
+def test_a_source_fed_by_precheck_answers_as_one_that_opens_the_file(issued, tmp_path):
+    for path in [issued, *SAMPLE_RETURNS[:3]]:
         fed = open_source(path, "xlsx", "fast", precheck(path))
         alone, slow = ZipXmlSource(path), OpenpyxlSource(path)
         assert fed.sheets() == alone.sheets() and fed.names() == alone.names()
@@ -103,8 +92,8 @@ def _encrypted(data: bytearray, at: int, start: int) -> None:
 
 @pytest.mark.parametrize("edit", [_flip, _rename, _encrypted])
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "docProps/app.xml"])
-def test_damaged_entries_are_read_or_refused_as_zipfile_does(built, tmp_path, edit, part):
-    path = _edit_entry(built, tmp_path / "damaged.xlsx", part, edit)
+def test_damaged_entries_are_read_or_refused_as_zipfile_does(issued, tmp_path, edit, part):
+    path = _edit_entry(issued, tmp_path / "damaged.xlsx", part, edit)
     with zipfile.ZipFile(path) as z:
         try:
             want: object = z.read(part)
@@ -118,14 +107,14 @@ def test_damaged_entries_are_read_or_refused_as_zipfile_does(built, tmp_path, ed
         assert str(want).split(": ", 1)[1] in pre.rejected.message
 
 
-def test_read_results_do_not_depend_on_reuse(built, tmp_path, key, monkeypatch):
+def test_read_results_do_not_depend_on_reuse(issued, tmp_path, key, monkeypatch):
     """The same result when precheck keeps nothing (as for a file too large to keep)."""
     from xlkit.read import safety
 
-    reused = read_workbook(built, key=key).to_dict()
+    reused = read_workbook(issued, key=key).to_dict()
     monkeypatch.setattr(safety, "KEEP_FILE_BYTES", 0)
-    assert precheck(built).data is None
-    assert read_workbook(built, key=key).to_dict() == reused
+    assert precheck(issued).data is None
+    assert read_workbook(issued, key=key).to_dict() == reused
 
 
 def test_signature_checked_on_the_stored_text_or_the_payload(key):
