@@ -16,6 +16,7 @@ Rules (DESIGN.md, seeds 001 / 002):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,7 +36,7 @@ from .formulas import (
     Ref,
     lit,
 )
-from .program import compile_rule
+from .program import Rule, compile_rule
 from .spec import TIERS, Grade
 
 EMPTY = Lit("")
@@ -159,12 +160,14 @@ def indicator_score(direction: str | None, target: Any, actual: Any, weight: Any
 
 def tier_ok(tier: str, score: float, weight: float) -> bool:
     env = {"tier": tier, "score": score, "weight": weight}
-    fn, names, defaults = _TIER_OK
+    fn, names, defaults = _tier_ok()
     return bool(fn(env.get, env, names, defaults))
 
 
-# built and compiled once: the reader asks for every 定性 row of every return
-_TIER_OK = compile_rule(tier_ok_rule(Ref("tier"), Ref("score"), _W), lambda name: False,
+@functools.cache
+def _tier_ok() -> Rule:
+    """Built and compiled once: the reader asks for every 定性 row of every return."""
+    return compile_rule(tier_ok_rule(Ref("tier"), Ref("score"), _W), lambda name: False,
                         lambda name: None)
 
 

@@ -57,6 +57,7 @@ OFFICE_INPUT_LIMITS = Limits(max_file_bytes=200 * 1024 * 1024,
 KEEP_FILE_BYTES = 16 << 20  # a file up to this size is read into memory once
 HEAD_BYTES = 65536  # the prolog looked at for a DOCTYPE; a part up to this size is kept whole
 KEEP_SHEET_BYTES = 16 << 20  # a worksheet counted up to this size is kept whole
+KEEP_PARTS_BYTES = 32 << 20  # parts kept for the reader, in all (a form's are some 100 KB)
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _check_parts(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes |
     rejected = _check_directory(infos, names, where, limits)
     if rejected:
         return Precheck(rejected=rejected)
-    kept: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}  # part -> (entry, bytes) read whole
+    kept = _Kept(KEEP_PARTS_BYTES if data is not None else 0)
     try:
         for i in infos:
             if i.filename.endswith((".xml", ".rels", ".vml")) and _has_doctype(z, i, data, kept):
@@ -184,9 +185,8 @@ def _check_directory(infos: list[zipfile.ZipInfo], names: set[str], where: dict[
     return None
 
 
-def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
-                  kept: dict[str, tuple[zipfile.ZipInfo, bytes]], where: dict[str, str],
-                  limits: Limits) -> Finding | None:
+def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], kept: _Kept,
+                  where: dict[str, str], limits: Limits) -> Finding | None:
     """Each worksheet's size, cells and merged ranges; a sheet read whole is kept."""
     for i in infos:
         if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
@@ -208,8 +208,20 @@ def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
     return None
 
 
-def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo,
-                 kept: dict[str, tuple[zipfile.ZipInfo, bytes]],
+class _Kept(dict[str, tuple[zipfile.ZipInfo, bytes]]):
+    """Parts read whole on the way (part -> (entry, bytes)), kept while they fit ``room``."""
+
+    def __init__(self, room: int):
+        super().__init__()
+        self.room = room
+
+    def keep(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        if len(data) <= self.room:
+            self[info.filename] = (info, data)
+            self.room -= len(data)
+
+
+def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo, kept: _Kept,
                  limits: Limits) -> tuple[int, int]:
     """Cells and merged ranges of one sheet part, counted on the stream (no parsing); the
     part is kept when it is small enough. A part read whole already is counted only if
@@ -223,7 +235,8 @@ def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo,
         return cells, merged
     cells = merged = 0
     tail = b""
-    chunks: list[bytes] | None = [] if info.file_size <= KEEP_SHEET_BYTES else None
+    chunks: list[bytes] | None = \
+        [] if info.file_size <= min(KEEP_SHEET_BYTES, kept.room) else None
     with z.open(info) as fh:
         while chunk := fh.read(1 << 20):
             data = tail + chunk
@@ -233,19 +246,19 @@ def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo,
             if chunks is not None:
                 chunks.append(chunk)
     if chunks is not None:
-        kept[info.filename] = (info, b"".join(chunks))
+        kept.keep(info, b"".join(chunks))
     return cells, merged
 
 
 def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None,
-                 kept: dict[str, tuple[zipfile.ZipInfo, bytes]]) -> bool:
+                 kept: _Kept) -> bool:
     """True when the XML prolog (everything before the root element) declares a DOCTYPE.
     A part no larger than the prolog looked at is read whole: it is kept."""
     if info.file_size <= HEAD_BYTES:
         head = _plain_entry(z, info, data) if data is not None else None
         if head is None:
             head = z.read(info)
-        kept[info.filename] = (info, head)
+        kept.keep(info, head)
     else:
         with z.open(info) as fh:
             head = fh.read(HEAD_BYTES)
