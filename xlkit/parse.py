@@ -60,6 +60,7 @@ _RANGE = re.compile(r"\d\s*%?\s*[-~—至到]\s*\d")
 
 
 _BLANK = Parsed(None, "blank")
+_tuple = tuple.__new__
 _SUFFIXES_LONGEST_FIRST = sorted(_SUFFIX_WORDS, key=lambda w: -len(w[0]))
 _COMPARATORS_BY_FIRST: dict[str, list[tuple[str, str]]] = {}  # first character -> words
 for _word, _sym in _COMPARATOR_WORDS:  # in their order: the longest first
@@ -73,9 +74,25 @@ def _plain_number(text: str) -> float | None:
     return None
 
 
+MEMO_TEXT_CHARS = 100  # texts up to this long are parsed once per process (they recur)
+_MEMO: dict[str, Parsed] = {}
+
+
 def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
     """Parse one cell. ``percent_format``: the cell is formatted as a percentage, so the
     number stored (0.95) is what the unit saw as 95%."""
+    if raw.__class__ is str and len(raw) <= MEMO_TEXT_CHARS:  # a format changes no text
+        hit = _MEMO.get(raw)
+        if hit is None:
+            hit = _parse_value(raw, percent_format)
+            if len(_MEMO) >= 4096:
+                _MEMO.clear()
+            _MEMO[raw] = hit
+        return hit
+    return _parse_value(raw, percent_format)
+
+
+def _parse_value(raw: Any, percent_format: bool) -> Parsed:
     if raw is None:
         return _BLANK
     if isinstance(raw, bool):
@@ -83,9 +100,10 @@ def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
     if isinstance(raw, (int, float)):
         if raw != raw or raw in (float("inf"), float("-inf")):
             return Parsed(raw, "error", text=str(raw), problem="单元格中不是有效数字")
+        # tuples made directly: Parsed's __new__ is Python, and numbers are most cells
         if percent_format:
-            return Parsed(raw, "number", round(float(raw) * 100, 10), "%")
-        return Parsed(raw, "number", float(raw))
+            return _tuple(Parsed, (raw, "number", round(float(raw) * 100, 10), "%", None, None, ""))
+        return _tuple(Parsed, (raw, "number", float(raw), "", None, None, ""))
     if isinstance(raw, (dt.datetime, dt.date)):
         return Parsed(raw, "date", text=raw.strftime("%Y-%m-%d"))
     text = clean_text(raw)

@@ -24,6 +24,20 @@ outside quotes and escapes (``0"%"`` shows a typed 95 as "95%" without scaling i
 workbook without ``dcterms:modified`` has no save time (openpyxl invents "now"); parts that
 openpyxl would choke on but that are not needed (a chart sheet, an unused style) are not read.
 
+A worksheet written in the spellings every common writer uses (Excel, WPS, LibreOffice,
+openpyxl, xlsxwriter: ``<row r=..>``, ``<c r="B7" s=".." t="..">`` with ``<f>``, ``<v>`` or
+``<is><t>``, no whitespace between tags) is read by ``_quick_scan`` with one regular expression
+that must cover its <sheetData> token by token, instead of expat with Python handlers (half the
+time). What expat would check there is checked on the bytes: well-formed UTF-8, no control
+character, carriage return, character reference, ``]]>``, U+FFFE/U+FFFF, valid row attribute
+names with bound prefixes, no namespace declaration; everything before <sheetData> still goes
+through expat. Anything else (prefixed or unknown elements, comments, shared formulas, cells
+without ``r``, another encoding, rich inline text ...) makes the shortcut step aside and expat
+reads the sheet, so the rows are always expat's (the tests hold the two against each other on
+every sample and on randomly damaged sheets). It is stricter than it need be in one place:
+it looks at the whole of <sheetData> for those characters, so such a character after the last
+needed row sends the sheet to expat, which does not look there (the result is the same).
+
 Every XML part goes through expat with any DOCTYPE refused, so no entity can be declared, let
 alone expanded, and parameter entities off; anything damaged becomes ``SourceError`` (code
 ``file.corrupt``, or ``file.xml_unsafe`` for a DOCTYPE). openpyxl's small helpers are used
@@ -311,6 +325,7 @@ def _parse_styles(src: bytes | IO[bytes]) -> _Styles:
 
 _NO_STYLES = _Styles(frozenset(), frozenset(), frozenset(), 0)
 _EMPTY = RawCell()
+_tuple = tuple.__new__
 _NO_CELLS: dict[str, Any] = {}
 
 
@@ -431,8 +446,20 @@ class _Master(NamedTuple):
     ref: Any
 
 
-def _scan(src: IO[bytes], max_row: int, max_col: int, wanted: frozenset[str] | None = None,
+def _scan(src: bytes | IO[bytes], max_row: int, max_col: int,
+          wanted: frozenset[str] | None = None,
           masters: dict[Any, _Master] | None = None) -> list[dict[int, _Cell]]:
+    """``_expat_scan``, by way of ``_quick_scan`` when the sheet is written as usual."""
+    if masters is None and isinstance(src, bytes):
+        rows = _quick_scan(src, max_row, max_col, wanted)
+        if rows is not None:
+            return rows
+    return _expat_scan(src, max_row, max_col, wanted, masters)
+
+
+def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
+                wanted: frozenset[str] | None = None,
+                masters: dict[Any, _Master] | None = None) -> list[dict[int, _Cell]]:
     """The rows openpyxl gives for rows 1..max_row and columns 1..max_col of a worksheet,
     each a column → cell map in order, holding the cells in ``wanted`` (all when None) that
     have a value or a formula. As openpyxl reads: a row numbered below one already seen is
@@ -599,6 +626,193 @@ def _scan(src: IO[bytes], max_row: int, max_col: int, wanted: frozenset[str] | N
     return rows
 
 
+# ---------------------------------------------------------------------------- the shortcut
+# (see the module docstring: the usual spellings by regular expression, all else by expat)
+
+_QREF = r"[A-Z]{1,3}[1-9][0-9]{0,6}"  # as _coord writes it
+_QEMPTY = rf'<c r="{_QREF}"(?: s="[0-9]{{1,5}}")?(?: t="[a-zA-Z]{{1,9}}")? ?/>'
+_QTOKEN = re.compile(  # a cell with content or a row start, then empty cells, then </row>
+    # (possessive: what a repeat took is never needed by what follows it)
+    rf'<(?:c r="({_QREF})"(?: s="([0-9]{{1,5}})")?(?: t="([a-zA-Z]{{1,9}})")?>'
+    r'(?:<f(?: aca="(?:false|true)")?>([^<]*+)</f>)?'
+    r'(?:<v>([^<]*+)</v>|<v ?/>())?'
+    r'(?:(<is>)(?:<t(?: xml:space="preserve")?>([^<]*+)</t>)?</is>)?'
+    r'</c>'
+    r'|row r="([0-9]{1,7})"((?: [^\s="<>/]+="[^"<&]*+")*+)( ?/)?>'
+    rf')(?:{_QEMPTY})*+(</row>)?')
+_QATTR = re.compile(r' ([^\s="<>/]+)="')
+_QNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?")
+# every byte but the C0 controls (tab and line feed aside), "&" and "]"
+_QPLAIN = bytes(b for b in range(256) if b in (9, 10) or (b >= 32 and b not in b"&]"))
+_QBAD_AMP = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos);)")  # a character reference, or worse
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_CONTEXTS: dict[bytes, frozenset[tuple[str, str]] | None] = {}  # head of a sheet -> prefixes
+_ROW_ATTRS: dict[tuple[str, frozenset[tuple[str, str]]], bool] = {}
+
+
+def _quick_scan(data: bytes, max_row: int, max_col: int,
+                wanted: frozenset[str] | None) -> list[dict[int, _Cell]] | None:
+    """``_scan``'s rows for a sheet written in the usual spellings, or None for any other."""
+    start = data.find(b"<sheetData>") + 11
+    end = data.find(b"</sheetData>", start)
+    if start == 10 or end < 0 or data.find(b"sheetData") != start - 10:
+        return None
+    bound = _context(data, start)
+    text = None if bound is None else _plain_text(data, start, end)
+    if text is None:
+        return None
+    rows: list[dict[int, _Cell]] = []
+    next_row = 1
+    current: dict[int, _Cell] | None = None
+    in_row = False
+    coords = _COORDS.get
+    make = tuple.__new__  # _Cell's own __new__ is a Python function
+    m = None
+    for m in iter(_QTOKEN.scanner(text).match, None):
+        ref, s, t, f, v, v0, inline, it, row, rattrs, slash, row_end = m.groups()
+        if ref is not None:
+            if not in_row:
+                return None  # a cell outside a row
+            # the reference is written as _coord writes it: it is the key
+            if current is not None and (wanted is None or ref in wanted) and (
+                    v is not None or f is not None or inline is not None or v0 is not None):
+                _, col, _ = coords(ref) or _coord(ref)
+                if col <= max_col:
+                    if v is not None and "&" in v:
+                        v = _unescape(v)
+                    if f is not None:
+                        f = "=" + _unescape(f) if "&" in f else "=" + f
+                    if inline is not None:
+                        inline = _unescape(it) if it and "&" in it else it or ""
+                    current[col] = make(_Cell, (ref, t or "n", s, v if v0 is None else v0, f,
+                                                None, inline))
+        else:
+            if in_row or (rattrs and not _row_attrs_ok(rattrs, bound)):
+                return None
+            number = int(row)
+            if number > max_row:
+                return rows  # as _scan: nothing after this row is looked at
+            if number >= next_row:
+                next_row = number + 1
+                current = {}
+                rows.append(current)
+            else:
+                current = None
+            in_row = slash is None
+        if row_end is not None:
+            if not in_row:
+                return None
+            in_row = False
+    if in_row or (m.end() if m else 0) != len(text):
+        return None
+    return rows
+
+
+def _unescape(text: str) -> str:
+    """Text as expat gives it, for text whose only references are the five predefined."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+        .replace("&apos;", "'").replace("&amp;", "&")
+
+
+def _plain_text(data: bytes, start: int, end: int) -> str | None:
+    """``data[start:end]`` decoded, when expat would take every character and reference in
+    it as they stand: no control character, carriage return, character reference, ``]]>``,
+    U+FFFE or U+FFFF, and valid UTF-8. None otherwise."""
+    region = data[start:end]
+    odd = region.translate(None, _QPLAIN)
+    if odd:
+        if odd.translate(None, b"&]"):
+            return None
+        if b"&" in odd and _QBAD_AMP.search(region) or b"]" in odd and b"]]>" in region:
+            return None
+    try:
+        text = region.decode()
+    except UnicodeDecodeError:
+        return None
+    if "\ufffe" in text or "\uffff" in text:
+        return None
+    return text
+
+
+def _context(data: bytes, start: int) -> frozenset[tuple[str, str]] | None:
+    """The namespace prefixes bound where ``data``'s sheetData opens (at ``start``), when all
+    before it is well-formed UTF-8 with no row and the sheetData is SpreadsheetML's; None
+    otherwise. Kept by the bytes (returns of one template share them)."""
+    head = data[:start]
+    hit = _CONTEXTS.get(head, False)
+    if hit is False:
+        hit = _read_context(head)
+        if len(_CONTEXTS) >= CACHE_ENTRIES:
+            _CONTEXTS.clear()
+        _CONTEXTS[head] = hit
+    return hit
+
+
+def _read_context(head: bytes) -> frozenset[tuple[str, str]] | None:
+    p = _parser()
+    names: list[str] = []
+    scopes: dict[str, list[str]] = {}
+    utf8 = [True]
+
+    def decl(version: str, encoding: str | None, standalone: int) -> None:
+        utf8[0] = encoding is None or encoding.lower() == "utf-8"
+
+    p.XmlDeclHandler = decl
+    p.StartElementHandler = lambda name, attrs: names.append(name)
+    p.StartNamespaceDeclHandler = lambda prefix, uri: scopes.setdefault(prefix, []).append(uri)
+    p.EndNamespaceDeclHandler = lambda prefix: scopes[prefix].pop()
+    try:
+        p.Parse(head, False)
+    except Exception:  # noqa: BLE001 - whatever it is, the full scan meets it and says so
+        return None
+    if not utf8[0] or _ROW in names or names.count(_SHEET_DATA) != 1 or names[-1] != _SHEET_DATA:
+        return None
+    return frozenset((k, v[-1]) for k, v in scopes.items() if k and v)
+
+
+def _row_attrs_ok(attrs: str, bound: frozenset[tuple[str, str]]) -> bool:
+    """Whether a row's attributes after ``r`` are as expat takes them: names it accepts, no
+    namespace declaration, prefixes bound, none twice."""
+    key = (attrs, bound)
+    hit = _ROW_ATTRS.get(key)
+    if hit is None:
+        hit = True
+        uris = dict(bound, xml=_XML_NS)
+        seen = {("", "r")}
+        for name in _QATTR.findall(attrs):
+            prefix, _, local = name.rpartition(":")
+            if not _QNAME.fullmatch(name) or name == "xmlns" or prefix == "xmlns" or (
+                    prefix and prefix not in uris):
+                hit = False
+                break
+            full = (uris[prefix] if prefix else "", local)
+            if full in seen:
+                hit = False
+                break
+            seen.add(full)
+        if len(_ROW_ATTRS) >= 4096:
+            _ROW_ATTRS.clear()
+        _ROW_ATTRS[key] = hit
+    return hit
+
+
+_EXTENTS: dict[tuple[str, ...], tuple[int, int, frozenset[str]]] = {}
+
+
+def _extent(addresses: tuple[str, ...]) -> tuple[int, int, frozenset[str]]:
+    """The last row and column of ``addresses``, and the addresses as keys; kept (returns of
+    one shape ask for the same cells)."""
+    hit = _EXTENTS.get(addresses)
+    if hit is None:
+        spots = [_coord(a.replace("$", "")) for a in addresses]
+        hit = (max(r for r, _, _ in spots), max(c for _, c, _ in spots),
+               frozenset(k for _, _, k in spots))
+        if len(_EXTENTS) >= CACHE_ENTRIES:
+            _EXTENTS.clear()
+        _EXTENTS[addresses] = hit
+    return hit
+
+
 def _key(col: int, row: int) -> str:
     return f"{_column_letter(col)}{row}"
 
@@ -695,9 +909,7 @@ class ZipXmlSource:
         part = self._sheet_parts.get(sheet)
         if part is None or not addresses:
             return
-        spots = self._guard(lambda: [_coord(a.replace("$", "")) for a in addresses])
-        max_row, max_col = max(r for r, _, _ in spots), max(c for _, c, _ in spots)
-        wanted = frozenset(k for _, _, k in spots)
+        max_row, max_col, wanted = self._guard(_extent, tuple(addresses))
         self._max_rows[sheet] = max_row
         rows = self._guard(self._rows, part, max_row, max_col, wanted)
         cache = self._cache.setdefault(sheet, {})
@@ -715,6 +927,26 @@ class ZipXmlSource:
             hit = _EMPTY if c is None else self._guard(self._raw, sheet, c)
             self._cells[(sheet, address)] = hit
         return hit
+
+    def cells(self, spots: list[tuple[str, str]]) -> list[RawCell]:
+        """``[cell(sheet, address) for sheet, address in spots]``, in one call."""
+        return self._guard(self._cells_at, spots)
+
+    def _cells_at(self, spots: list[tuple[str, str]]) -> list[RawCell]:
+        out = []
+        memo, cache = self._cells, self._cache
+        for spot in spots:
+            hit = memo.get(spot)
+            if hit is None:
+                c = cache.get(spot[0], _NO_CELLS).get(spot[1])
+                if c is None:
+                    hit = _EMPTY
+                else:
+                    self._part = ""  # as cell(): a message names only this cell's part
+                    hit = self._raw(spot[0], c)
+                memo[spot] = hit
+            out.append(hit)
+        return out
 
     # ----------------------------------------------------------------------- reading parts
 
@@ -814,15 +1046,7 @@ class ZipXmlSource:
             num = _number(v)
             styles = self._styles_now()
             style = int(c.s) if c.s else 0
-            if style in styles.dates:
-                from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
-
-                try:
-                    return from_excel(num, CALENDAR_MAC_1904 if self._book.date1904 else
-                                      WINDOWS_EPOCH, timedelta=style in styles.spans)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return num
+            return self._date(num, style, styles) if style in styles.dates else num
         if t == "s":
             return self._strings_now()[int(v)]
         if t == "b":
@@ -833,7 +1057,30 @@ class ZipXmlSource:
             return from_ISO8601(v)
         return v  # str, e and anything else: the text as written
 
+    def _date(self, num: int | float, style: int, styles: _Styles) -> Any:
+        """A number in a date or time format, as openpyxl converts it."""
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
+
+        try:
+            return from_excel(num, CALENDAR_MAC_1904 if self._book.date1904 else WINDOWS_EPOCH,
+                              timedelta=style in styles.spans)
+        except (OverflowError, ValueError):
+            return "#VALUE!"
+
     def _raw(self, sheet: str, c: _Cell) -> RawCell:
+        if c.t == "n" and c.shared is None:  # most cells: _value's and the rest's work, once
+            styles = self._styles_now()
+            style = int(c.s) if c.s else 0
+            if c.v:
+                shown = _number(c.v)
+                if style in styles.dates:
+                    shown = self._date(shown, style, styles)
+            else:
+                shown = None
+            if style < 0:
+                style += styles.count
+            # no text, so no "=" text; a tuple made directly (RawCell's __new__ is Python)
+            return _tuple(RawCell, (shown, c.f, style in styles.percent))
         shown = self._value(c)
         formula = c.f
         if c.shared is not None:  # openpyxl moves the group's first formula to this cell
@@ -847,4 +1094,4 @@ class ZipXmlSource:
         style = int(c.s) if c.s else 0
         if style < 0:
             style += styles.count  # openpyxl indexes its list of styles
-        return RawCell(shown, formula, style in styles.percent)
+        return _tuple(RawCell, (shown, formula, style in styles.percent))

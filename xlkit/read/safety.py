@@ -288,7 +288,10 @@ def _plain_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
         name_len, extra_len = head[zipfile._FH_FILENAME_LENGTH], head[zipfile._FH_EXTRA_FIELD_LENGTH]
         name = data[at + 30:at + 30 + name_len]
         utf8 = head[zipfile._FH_GENERAL_PURPOSE_FLAG_BITS] & 0x800
-        name = name.decode("utf-8" if utf8 else z.metadata_encoding or "cp437")
+        encoding = "utf-8" if utf8 else z.metadata_encoding or "cp437"
+        if encoding in ("utf-8", "cp437") and name.isascii():
+            encoding = "ascii"  # reads the same, without cp437's codec in Python
+        name = name.decode(encoding)
     except (struct.error, UnicodeDecodeError):
         return None
     if head[zipfile._FH_SIGNATURE] != zipfile.stringFileHeader or name != info.orig_filename:
@@ -300,9 +303,8 @@ def _plain_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
     if info.compress_type == zipfile.ZIP_STORED:
         body = raw[:info.file_size]
     else:
-        try:
-            d = zlib.decompressobj(-15)
-            body = (d.decompress(raw) + d.flush())[:info.file_size]
-        except zlib.error:
+        try:  # in one piece, into a buffer of the size the directory gives
+            body = zlib.decompress(raw, -15, max(info.file_size, 1))[:info.file_size]
+        except zlib.error:  # truncated or damaged: zipfile reads it, and says so
             return None
     return body if zlib.crc32(body) == info.CRC else None

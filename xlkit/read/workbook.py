@@ -282,6 +282,11 @@ class _Shape:
     inputs: list[tuple[str, Cell]]
     formulas: list[str]  # the fields holding a formula the reader checks
     reads: int = 0
+    # the last defined names seen, and where they put the fields (returns of one shape
+    # mostly keep their names): (names, where, fields moved)
+    located: tuple[dict, dict[str, tuple[str, str]], list[str]] | None = None
+    # what _read_cells asks for, by that same ``where``: (where, cells by sheet, spots)
+    plan: tuple[dict, dict[str, list[str]], list[tuple[str, str]]] | None = None
 
     @classmethod
     def of(cls, layout: Layout) -> _Shape:
@@ -315,14 +320,21 @@ _SHAPES: dict[tuple, _Shape] = {}
 def _read_cells(form: _Form, shape: _Shape) -> None:
     """The cells the checks look at (the 校验 cells show Excel's own checks: never read)."""
     where, source = form.where, form.source
-    by_sheet: dict[str, list[str]] = {}
-    for fld in shape.read:
-        sheet, addr = where[fld]
-        by_sheet.setdefault(sheet, []).append(addr)
-    for sheet, addrs in by_sheet.items():
+    plan = shape.plan
+    if plan is None or plan[0] is not where:
+        by_sheet: dict[str, list[str]] = {}
+        for fld in shape.read:
+            sheet, addr = where[fld]
+            by_sheet.setdefault(sheet, []).append(addr)
+        plan = shape.plan = (where, by_sheet, [where[fld] for fld in shape.read])
+    for sheet, addrs in plan[1].items():
         source.load(sheet, addrs)
-    cell = source.cell
-    form.raw = {fld: cell(*where[fld]) for fld in shape.read}
+    cells = getattr(source, "cells", None)
+    if cells is not None:  # the fast source answers them all in one call
+        form.raw = dict(zip(shape.read, cells(plan[2]), strict=True))
+    else:
+        cell = source.cell
+        form.raw = {fld: cell(*spot) for fld, spot in zip(shape.read, plan[2], strict=True)}
 
 
 def _locate(shape: _Shape, source: CellSource, result: ReadResult,
@@ -330,12 +342,17 @@ def _locate(shape: _Shape, source: CellSource, result: ReadResult,
     """Where each field is now: its defined name if it survived, else the recorded cell."""
     layout = shape.layout
     names = source.names()
-    where, moved = {}, []
-    for fld, name, recorded in shape.spots:
-        now = names.get(name)
-        if now and now != recorded:
-            moved.append(fld)
-        where[fld] = now or recorded
+    last = shape.located
+    if last is not None and last[0] == names:
+        where, moved = last[1], last[2]
+    else:
+        where, moved = {}, []
+        for fld, name, recorded in shape.spots:
+            now = names.get(name)
+            if now and now != recorded:
+                moved.append(fld)
+            where[fld] = now or recorded
+        shape.located = (names, where, moved)
     if moved:
         fld = moved[0]
         result.findings.append(finding(
@@ -397,11 +414,16 @@ def _same(a: Any, b: Any) -> bool:
 
 def _check_issued(form: _Form) -> None:
     issued = form.payload.get("issued") or {}
+    raw, env = form.raw, form.env
     header_moved = []
     for fld, value in issued.items():
-        if fld not in form.raw:
+        cell = raw.get(fld)
+        if cell is None:
             continue
-        now = form.raw[fld].value
+        now = cell.value
+        if now.__class__ is value.__class__ and now == value:  # as issued: _same, quickly
+            env[fld] = value
+            continue
         if isinstance(now, str) and isinstance(value, (int, float)):
             p = parse_value(now)
             now = p.value if p.is_number else now
@@ -493,6 +515,10 @@ def _check_formulas(form: _Form) -> None:
 
 
 def _num(v: Any) -> float | None:
+    if v is None or v.__class__ is str:  # the usual cases first: blank, text, float
+        return None
+    if v.__class__ is float:
+        return v
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
@@ -536,15 +562,15 @@ def _check_indicators(form: _Form) -> None:
     if not lay.spec.indicators:
         return
     scored = lay.spec.indicators.scored
+    get = env.get
     for r in lay.indicator_rows:
         p = f"ind.{r.index}."
+        if all(get(p + k) in (None, "") for k in ("name", "actual", "qscore", "target")):
+            continue  # an untouched row
 
         def v(k: str, p: str = p) -> Any:
             return env.get(p + k)
 
-        touched = any(v(k) not in (None, "") for k in ("name", "actual", "qscore", "target"))
-        if not touched:
-            continue
         name = v("name")
         if name in (None, ""):
             form.add("value.required", f"第 {r.index + 1} 个三级指标（{r.level2}）填了内容但没有"
