@@ -78,3 +78,20 @@ def test_one_sheet_by_name_and_missing_name(tmp_path: Path) -> None:
     assert [s.sheet for s in sheetio.load_book(path, sheet="隐藏")] == ["隐藏"]
     with pytest.raises(sheetio.SheetError, match="找不到工作表「无此表」"):
         sheetio.load_book(path, sheet="无此表")
+
+
+_EDGE = ("", " ", "'", "' ", " '\u3000", "\u200b", "a\u200b", "\ufeffa", "\x85a", "a\x1c", "\u3000合计",
+         "''", "'\u200b", "1,5", "１５００", "x", "  x  ")
+
+
+@pytest.mark.parametrize("value", [*_EDGE, None, 0, -0.0, 1.5, float("nan"), float("inf"), True,
+                                   False, dt.datetime(2020, 1, 2)])
+def test_cell_fast_paths_give_what_the_plain_rules_say(value: object) -> None:
+    """strip / blank / number take shortcuts for the usual cells; the answers are the rules'."""
+    import re
+
+    if isinstance(value, str):
+        assert sheetio.strip(value) == re.sub(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$", "", value)
+    assert sheetio.blank(value) == (value is None or sheetio.text(value) == "")
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        assert sheetio.number(value) == value + 0.0

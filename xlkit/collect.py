@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import hashlib
 import itertools
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .reconcile import reconcile
 from .round import RoundResult
 from .rules import RuleError, builtin_rules, load_rules
 from .spec import load_spec
-from .tables import Tables, records
+from .tables import Tables, plain, records
 
 
 class CollectInputError(Exception):
@@ -85,7 +86,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                                   summary=last["summary"], unchanged=True)
         # something changed. The workers start reading the returns first; the office's
         # own files are loaded meanwhile (an unusable one stops the round).
-        before = {p: _seen(p) for p in todo}
+        before = {str(p): _seen(str(p)) for p in todo}
         reading = iter_read(todo, key=key, year=year, limits=limits, jobs=jobs, engine=engine)
         first = list(itertools.islice(reading, 1))
         try:
@@ -103,7 +104,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         batch: list[tuple[ReadResult, Seen | None]] = []
         flushed = time.monotonic()
         for r in itertools.chain(first, reading):
-            seen, after = before.get(Path(r.path)), _seen(Path(r.path))
+            seen, after = before.get(r.path), _seen(r.path)
             if seen is None or after is None or (seen.size, seen.mtime_ns) != (
                     after.size, after.mtime_ns):
                 seen = None  # changed while it was read: not stored, read again next run
@@ -128,9 +129,10 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                            rules=office.rules, broken_rules=office.broken, level=spec.level,
                            year=year)
         write_report(report, result)
-        superseded = {row["path"]: row["superseded_by"]
-                      for row in records(result.tables.files)
-                      if isinstance(row.get("superseded_by"), str)}
+        files_table = result.tables.files  # two columns, not 13 per row
+        superseded = {path: by for path, by in zip(plain(files_table["path"]),
+                                                    plain(files_table["superseded_by"]),
+                                                    strict=True) if isinstance(by, str)}
         summary = result.summary()
         ledger.finish_run(present, superseded,
                           [{k: r.get(k) for k in ("unit_code", "unit_name", "project_code",
@@ -210,12 +212,13 @@ def _run_fingerprint(inputs: str, ledger: Ledger, present: Sequence[str], report
     return h.hexdigest()
 
 
-def _seen(path: Path) -> Seen | None:
+def _seen(path: str) -> Seen | None:
+    """Size and mtime of ``path`` now (a string: a Path per result costs more than the stat)."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
-    return Seen(str(path), st.st_size, st.st_mtime_ns)
+    return Seen(path, st.st_size, st.st_mtime_ns)
 
 
 def _finals(paths: Sequence[str | Path], money_unit: str | None,

@@ -186,7 +186,8 @@ class Ledger:
                             "present)", (now,))
             self.db.execute("UPDATE files SET status='gone' WHERE path NOT IN (SELECT path "
                             "FROM present)")
-            self.db.execute("UPDATE files SET superseded_by=NULL")
+            # only the rows that change: an update rewrites a row's whole record
+            self.db.execute("UPDATE files SET superseded_by=NULL WHERE superseded_by IS NOT NULL")
             self.db.executemany("UPDATE files SET superseded_by=? WHERE path=?",
                                 [(new, old) for old, new in superseded.items()])
             self.db.execute("DELETE FROM expected")

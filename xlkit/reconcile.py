@@ -70,6 +70,8 @@ def _code(text: Any) -> str:
 
 
 def _num(v: Any) -> float | None:
+    if v.__class__ is float:  # the usual case; NaN is the only float unequal to itself
+        return v if v == v else None
     if v is None or isinstance(v, bool):
         return None
     try:
@@ -190,12 +192,12 @@ def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
     file's), list both, and mark the older as superseded."""
     if projects.empty:
         return projects, set()
-    times = files.set_index("path")["modified"].to_dict() if len(files) else {}
     p = projects.copy()
     superseded: set[str] = set()
     dup = (p[key].notna() & (p[key] != "")).fillna(False) & p.duplicated(key, keep=False)
     if not dup.any():  # the usual case: one return per project
         return p, superseded
+    times = files.set_index("path")["modified"].to_dict() if len(files) else {}
     p["_when"] = None
     p.loc[dup, "_when"] = p.loc[dup, "source_file"].map(lambda f: times.get(f) or _mtime(f))
     for code, group in p[dup].groupby(key, dropna=True):
@@ -315,8 +317,7 @@ def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
         rows = projects if rule.scope == "project" else ind_rows if rule.scope == "indicator" \
             else []
         try:
-            for row in rows:
-                out += _run(rule, row)
+            _run(rule, rows, out)
         except RuleError as exc:
             issues.append(_issue(HINT, "rules.broken", {}, f"规则 {rule.id} 无法执行：{exc}",
                                  file=rule.source))
@@ -336,23 +337,30 @@ class _IndicatorRow(dict):
         return {**self.project, **self}
 
 
-def _run(rule: Rule, row: Mapping[str, Any]) -> list[dict[str, Any]]:
-    if not rule.applies(row):
-        return []
-    try:
-        if rule.evaluate("check", row):
-            return []
-    except Missing:
-        return []
+def _run(rule: Rule, rows: Sequence[Mapping[str, Any]], out: list[dict[str, Any]]) -> None:
+    """Add to ``out`` the issues of ``rule`` over ``rows``: those it applies to (``when``)
+    whose ``check`` fails; a blank value either needs (Missing) means the row is not
+    checked. A RuleError stops the rule; the issues before it stay in ``out``."""
+    when, check = rule.compiled("when"), rule.compiled("check")
+    for row in rows:
+        try:
+            if (when is not None and not when(row)) or check(row):
+                continue
+        except Missing:
+            continue
+        out.append(_failed(rule, row))
+
+
+def _failed(rule: Rule, row: Mapping[str, Any]) -> dict[str, Any]:
     expected = _value(rule, "expected", row)
     actual = _value(rule, "actual", row)
     where = ""
     if isinstance(row, _IndicatorRow):
         where = row.get("cell") or ""
         row = row.whole()
-    return [_issue(rule.severity, rule.id, row, render(rule.message, row),
-                   file=row.get("source_file", ""), where=where, field=rule.field_name,
-                   expected=expected, actual=actual)]
+    return _issue(rule.severity, rule.id, row, render(rule.message, row),
+                  file=row.get("source_file", ""), where=where, field=rule.field_name,
+                  expected=expected, actual=actual)
 
 
 def _value(rule: Rule, part: str, row: Mapping[str, Any]) -> Any:

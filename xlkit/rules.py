@@ -82,6 +82,11 @@ class Rule:
     def evaluate(self, part: str, row: Mapping[str, Any]) -> Any:
         return self._compiled[part](row)
 
+    def compiled(self, part: str) -> Compiled | None:
+        """The compiled ``part`` (check, when, expected, actual), None when the rule has none:
+        for running one rule over many rows without a look-up per row."""
+        return self._compiled.get(part)
+
 
 # ------------------------------------------------------------------------------- loading
 
@@ -227,7 +232,12 @@ def _c_name(n: ast.Name, tol: Tolerance) -> Compiled:
             v = row[name]
         except KeyError:
             raise RuleError(f"没有名为 {name!r} 的列") from None
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        cls = v.__class__
+        if cls is float:  # the usual cases first; NaN is the only float unequal to itself
+            return v if v == v else None
+        if cls is str or v is None:
+            return v
+        if isinstance(v, float) and math.isnan(v):
             return None
         return v
     return get
@@ -235,9 +245,21 @@ def _c_name(n: ast.Name, tol: Tolerance) -> Compiled:
 
 def _c_boolop(n: ast.BoolOp, tol: Tolerance) -> Compiled:
     parts = [_compile(v, tol) for v in n.values]
+    # loops rather than all() / any() over a generator: the same answers, fewer calls
     if isinstance(n.op, ast.And):
-        return lambda row: all(p(row) for p in parts)
-    return lambda row: any(p(row) for p in parts)
+        def all_of(row: Mapping[str, Any]) -> bool:
+            for p in parts:
+                if not p(row):
+                    return False
+            return True
+        return all_of
+
+    def any_of(row: Mapping[str, Any]) -> bool:
+        for p in parts:
+            if p(row):
+                return True
+        return False
+    return any_of
 
 
 def _c_unaryop(n: ast.UnaryOp, tol: Tolerance) -> Compiled:
@@ -268,21 +290,23 @@ def _c_binop(n: ast.BinOp, tol: Tolerance) -> Compiled:
 
 def _c_compare(n: ast.Compare, tol: Tolerance) -> Compiled:
     first = _compile(n.left, tol)
-    steps = [(type(op), _compile(c, tol)) for op, c in zip(n.ops, n.comparators, strict=True)]
+    # per step, decided once: (membership test, negated, ordering, operator, right side)
+    steps = [(op in (ast.In, ast.NotIn), op is ast.NotIn, op in _ORDERING, _CMPOPS.get(op),
+              _compile(c, tol))
+             for op, c in ((type(op), c) for op, c in zip(n.ops, n.comparators, strict=True))]
 
     def compare(row: Mapping[str, Any]) -> bool:
         left = first(row)
-        for op, part in steps:
+        for member, negated, ordering, fn, part in steps:
             right = part(row)
-            if op is ast.In or op is ast.NotIn:
+            if member:
                 ok = left in right if isinstance(right, (tuple, list, str)) else False
-                ok = ok if op is ast.In else not ok
+                ok = not ok if negated else ok
             else:
-                if op in _ORDERING:
-                    _need(left)
-                    _need(right)
+                if ordering and (left is None or right is None):
+                    raise Missing
                 try:
-                    ok = _CMPOPS[op](left, right)
+                    ok = fn(left, right)
                 except TypeError:
                     raise RuleError(f"无法比较 {left!r} 和 {right!r}") from None
             if not ok:
@@ -312,6 +336,18 @@ def _c_call(n: ast.Call, tol: Tolerance) -> Compiled:
         return has
     if name == "coalesce":
         return lambda row: next((a for a in (p(row) for p in parts) if a is not None), None)
+    if name == "close" and len(parts) == 2:  # the most used check, without the generic call
+        first, second = parts
+
+        def close(row: Mapping[str, Any]) -> bool:
+            a = first(row)
+            if a is None:
+                raise Missing
+            b = second(row)
+            if b is None:
+                raise Missing
+            return tol.close(float(a), float(b))
+        return close
 
     def call(row: Mapping[str, Any]) -> Any:
         args = [_need(p(row)) for p in parts]
