@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import multiprocessing.pool
 import os
 import resource
 import signal
@@ -100,6 +101,17 @@ def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: L
     return out
 
 
+class _Pool(multiprocessing.pool.Pool):
+    """multiprocessing's Pool whose worker-handler thread wakes when a worker exits or the
+    pool is closed or terminated, not also whenever a result waits in the pipe: while the
+    main process is busy, results wait, and the thread spun on them (0.6-1.2 s of the main
+    process's CPU over 10,000 files, and the GIL taken from the thread receiving them).
+    Only terminate() ends a pool here (``with``), and it notifies the thread."""
+
+    def _get_sentinels(self) -> list[Any]:
+        return [self._change_notifier._reader]
+
+
 CHUNK = 16  # files per task at most (results stream back); fewer for few files, so every core works
 RECYCLE = 10_000  # files a worker reads before it is replaced (returns its memory); a new
 # worker is forked from the main process as it is then, so not too often
@@ -128,8 +140,8 @@ def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None =
     while pending:
         chunks = _chunks(pending, jobs, singles)
         recycle = max(1, RECYCLE // max(len(c) for c in chunks))
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(limits.memory_bytes,),
-                      maxtasksperchild=recycle) as pool:
+        with _Pool(jobs, initializer=_init_worker, initargs=(limits.memory_bytes,),
+                   maxtasksperchild=recycle, context=ctx) as pool:
             futures = [pool.apply_async(_work_chunk, (c, key, year, limits, engine))
                        for c in chunks]
             done = 0
