@@ -223,3 +223,53 @@ columns: {project_code: 代号, project_name: 名目, final_spent: 花费（实�
     issues = _issues(tmp_path / "r.xlsx")
     spent = issues[issues["规则"] == "final.spent"]
     assert list(spent["项目编码"]) == ["P2023-302001-04"]
+
+
+OLD_SCHEMA = """
+CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+    first_seen TEXT, last_seen TEXT, status TEXT, unit_code TEXT, project_code TEXT,
+    superseded_by TEXT, context TEXT, result TEXT);
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT, finished TEXT,
+    inbox TEXT, report TEXT, summary TEXT);
+CREATE TABLE expected (unit_code TEXT, unit_name TEXT, project_code TEXT, project_name TEXT,
+    contact TEXT, phone TEXT);
+"""
+
+
+def test_a_ledger_from_an_earlier_xlkit_is_brought_up_to_date(tmp_path, inbox):
+    """A ledger made before runs.fingerprint existed (xlkit of 2026-11-22): the run goes on
+    (no traceback), the column is added, and what it had stays."""
+    import sqlite3
+
+    report = tmp_path / "r.xlsx"
+    db = tmp_path / "r.ledger.sqlite"
+    old = sqlite3.connect(db)
+    old.executescript(OLD_SCHEMA)
+    old.execute("INSERT INTO runs (started, finished, inbox, report, summary) VALUES "
+                "('2026-11-22T22:00:00', '2026-11-22T22:00:05', 'x', 'y', '{}')")
+    old.commit()
+    old.close()
+    r = run("collect", inbox, "--list", LIST, "-o", report, "--year", "2023", "--fail-on",
+            "never")
+    assert r.exit_code == 0, r.output
+    con = sqlite3.connect(db)
+    assert "fingerprint" in {row[1] for row in con.execute("PRAGMA table_info(runs)")}
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+    con.close()
+    again = collect(inbox, LIST, report, key=KEY, year=2023)
+    assert again.unchanged and again.read_now == 0
+
+
+def test_results_are_reused_only_by_the_build_that_read_them(tmp_path, inbox, monkeypatch):
+    """After an upgrade (another build of xlkit) every return is read again and the report
+    written again: a newer reader may judge a file differently."""
+    from xlkit import codeid
+    from xlkit import collect as collect_module
+
+    report = tmp_path / "r.xlsx"
+    assert collect(inbox, LIST, report, key=KEY, year=2023).read_now == 11
+    assert collect(inbox, LIST, report, key=KEY, year=2023).unchanged
+    monkeypatch.setattr(collect_module, "code_id", lambda: "9.9.9+another")
+    upgraded = collect(inbox, LIST, report, key=KEY, year=2023)
+    assert not upgraded.unchanged and (upgraded.read_now, upgraded.reused) == (11, 0)
+    assert codeid.code_id() != "9.9.9+another"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .codeid import code_id
 from .findings import Finding, finding
 from .ledger import Ledger, Seen
 from .meta import key_id
@@ -65,7 +66,8 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     spec = load_spec(spec_ref)
     notes: list[str] = []
     started = dt.datetime.now().isoformat(timespec="seconds")
-    context = f"{key_id(key) if key else 'unsigned'}|{year}"
+    # a stored result is reused only with the same key and year, by the same build
+    context = f"{key_id(key) if key else 'unsigned'}|{year}|{code_id()}"
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise CollectInputError(f"收件目录 {inbox} 不存在")
@@ -194,10 +196,9 @@ FLUSH_SECONDS = 2.0  # ... or fewer, so a killed run loses at most this much rea
 
 
 def _inputs_fingerprint(paths: Sequence[Any], spec: Any, *parts: Any) -> str:
-    """What the round was computed from besides the returns: input files, spec, key, year."""
-    from . import __version__
-
-    h = hashlib.sha256(f"xlkit {__version__}|{spec.id} v{spec.version}|{parts}".encode())
+    """What the round was computed from besides the returns: input files, spec, key, year,
+    and the build of xlkit."""
+    h = hashlib.sha256(f"xlkit {code_id()}|{spec.id} v{spec.version}|{parts}".encode())
     for p in paths:
         if p is not None:
             h.update(str(p).encode() + b"\0" + file_sha256(Path(p)).encode())

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS files (
     status TEXT,               -- read | rejected | skipped | gone
     unit_code TEXT, project_code TEXT,
     superseded_by TEXT,
-    context TEXT,              -- key id and year the result was read with
+    context TEXT,              -- key id, year and xlkit build the result was read with
     result TEXT                -- ReadResult as JSON
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -80,6 +80,7 @@ class Ledger:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        _add_missing_columns(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -230,6 +231,24 @@ class _Transaction:
 
     def __exit__(self, exc_type, *_):
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a ledger made by an earlier xlkit up to SCHEMA: a column added since (as
+    runs.fingerprint) is added, empty; an empty fingerprint or context only means the
+    next run reads and reports afresh. Nothing is dropped or rewritten."""
+    model = sqlite3.connect(":memory:")
+    try:
+        model.executescript(SCHEMA)
+        tables = [r[0] for r in model.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                              "AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            for _, name, kind, *_ in model.execute(f"PRAGMA table_info({table})"):
+                if name not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    finally:
+        model.close()
 
 
 def open_readonly(path: str | Path) -> Ledger:

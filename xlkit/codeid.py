@@ -1,0 +1,28 @@
+"""Which build of xlkit computed something: its version and a digest of its own source,
+rules and form templates. The ledger keeps a result and a run only for the build that made
+them, so after an upgrade (or any change to the code) every return is read again and the
+report written again, never reused from a reader that judged differently."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+from . import __version__
+from .spec import templates_dir
+
+
+@functools.cache
+def code_id() -> str:
+    """``"<version>+<digest>"``, the digest over xlkit's .py and .yaml files and the
+    templates' .yaml files (read once per process: a few hundred KB)."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = [*sorted(package.rglob("*.py")), *sorted(package.rglob("*.yaml"))]
+    templates = templates_dir()
+    if templates.is_dir():
+        files += sorted(templates.glob("*.yaml"))
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return f"{__version__}+{h.hexdigest()[:16]}"
