@@ -500,12 +500,7 @@ def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
         last_col = since = 0
         if row_counter > max_row:
             raise _Stop
-        if row_counter >= next_row:
-            next_row = row_counter + 1
-            current = {}
-            rows.append(current)
-        else:
-            current = None
+        current, next_row = _open_row(rows, row_counter, next_row)
         p.StartElementHandler = row_start
         p.EndElementHandler = row_end
 
@@ -692,12 +687,7 @@ def _quick_scan(data: bytes, max_row: int, max_col: int,
             number = int(row)
             if number > max_row:
                 return rows  # as _scan: nothing after this row is looked at
-            if number >= next_row:
-                next_row = number + 1
-                current = {}
-                rows.append(current)
-            else:
-                current = None
+            current, next_row = _open_row(rows, number, next_row)
             in_row = slash is None
         if row_end is not None:
             if not in_row:
@@ -811,6 +801,18 @@ def _extent(addresses: tuple[str, ...]) -> tuple[int, int, frozenset[str]]:
             _EXTENTS.clear()
         _EXTENTS[addresses] = hit
     return hit
+
+
+def _open_row(rows: list[dict[int, _Cell]], number: int,
+              next_row: int) -> tuple[dict[int, _Cell] | None, int]:
+    """A row starts, as openpyxl takes it: numbered at or past ``next_row`` it gets a new
+    column map in ``rows``; numbered below a row already seen it is skipped (None).
+    Returns the map and the next row number expected."""
+    if number >= next_row:
+        current: dict[int, _Cell] = {}
+        rows.append(current)
+        return current, number + 1
+    return None, next_row
 
 
 def _key(col: int, row: int) -> str:
