@@ -304,8 +304,19 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _numbers(args) -> list[float]:
-    return [float(v) for v in _flatten(args) if _is_number(v)]
+def _numbers(args: Sequence[Any]) -> list[float]:
+    """The finite numbers among ``args`` (lists flattened), as floats: what MIN, MAX, SUM
+    and COUNT take. Plain floats, most values, are tested without a call."""
+    out: list[float] = []
+    for v in args:
+        if v.__class__ is float:
+            if v - v == 0.0:  # neither inf nor nan
+                out.append(v)
+        elif isinstance(v, (list, tuple)):
+            out += _numbers(v)
+        elif v is not None and v.__class__ is not str and _is_number(v):
+            out.append(float(v))
+    return out
 
 
 def _round(args):

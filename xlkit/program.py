@@ -13,7 +13,7 @@ is one function, compiled once per process.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .formulas import (
@@ -27,7 +27,6 @@ from .formulas import (
     Ref,
     Refs,
     _comparable,
-    _flatten,
     _is_number,
     _number,
     _text,
@@ -121,30 +120,12 @@ def _cmp(op: str, x: Any, y: Any) -> bool:
     return _COMPARE[op](*_comparable(x, y))
 
 
-def _nums(values: Sequence[Any]) -> list[float]:
-    """``_numbers(values)``: the finite numbers among them (lists flattened), as floats."""
-    out: list[float] = []
-    for v in values:
-        if v.__class__ is float:
-            if v - v == 0.0:
-                out.append(v)
-        elif isinstance(v, (list, tuple)):
-            out += _nums(v)
-        elif v is not None and v.__class__ is not str and _is_number(v):
-            out.append(float(v))
-    return out
-
-
 _HELPERS: dict[str, Any] = {
     "FormulaError": FormulaError, "_number": _number, "_text": _text, "_truth": _truth,
     "_is_number": _is_number, "_isfinite": math.isfinite, "_cmp": _cmp, "_FUNCS": _FUNCS,
     "NUM": frozenset((int, float)),
-    "_and": lambda v: all(_truth(x) for x in _flatten(v) if x is not None),
-    "_or": lambda v: any(_truth(x) for x in _flatten(v) if x is not None),
-    "_min": lambda v: min(_nums(v), default=0.0),
-    "_max": lambda v: max(_nums(v), default=0.0),
-    "_sum": lambda v: float(sum(_nums(v))),
-    "_count": lambda v: float(len(_nums(v))),
+    # the functions that flatten their arguments: Call's own
+    **{f"_{fn.lower()}": _FUNCS[fn] for fn in ("AND", "OR", "MIN", "MAX", "SUM", "COUNT")},
     "_round": lambda x, n: excel_round(_number(x), int(_number(n))),
     "_excel_round": excel_round,
 }
