@@ -32,7 +32,7 @@ from typing import Any
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import plan
 from xlkit.build.fast import FastBuilder
-from xlkit.spec import load_spec
+from xlkit.core.spec import load_spec
 
 TARGETS = [
     {"level1": "产出指标", "level2": "数量指标", "name": f"数量指标{i}", "direction": "≥",

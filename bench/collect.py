@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlkit.collect import collect
 from xlkit.read import expand, iter_read
+from xlkit.round.collect import collect
 
 
 def _cpu() -> tuple[float, float]:

@@ -23,9 +23,9 @@ from xml.sax.saxutils import escape
 import xlsxwriter
 
 from xlkit.build.distribute import issue_all, plan
-from xlkit.distlist import read_list, read_targets
-from xlkit.layout import build_layout
-from xlkit.spec import load_spec
+from xlkit.core.layout import build_layout
+from xlkit.core.spec import load_spec
+from xlkit.inputs.budget_list import read_list, read_targets
 
 SUBGROUPS = [("产出指标", "数量指标", 20), ("产出指标", "质量指标", 15), ("产出指标", "时效指标", 15),
              ("效益指标", "社会效益指标", 20), ("效益指标", "可持续影响指标", 10),

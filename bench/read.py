@@ -23,8 +23,8 @@ from build import TARGETS  # noqa: E402
 
 from xlkit import read_many  # noqa: E402
 from xlkit.build import build_workbook, write_atomic  # noqa: E402
-from xlkit.layout import defined_name  # noqa: E402
-from xlkit.spec import load_spec  # noqa: E402
+from xlkit.core.layout import defined_name  # noqa: E402
+from xlkit.core.spec import load_spec  # noqa: E402
 
 KEY = b"bench-office-key-0123456789"
 

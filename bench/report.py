@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from xlkit.report import write_report
-from xlkit.round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
-from xlkit.tables import Tables, frame
+from xlkit.read.tables import Tables, frame
+from xlkit.report.workbook import write_report
+from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 
 INDICATORS = [("产出指标", "数量指标", "≥", "%"), ("产出指标", "质量指标", "≥", "%"),
               ("产出指标", "时效指标", "定性", None), ("效益指标", "社会效益指标", "≥", "人"),

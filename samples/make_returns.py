@@ -37,11 +37,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from xlkit.build.distribute import MANIFEST, issue_all, plan
-from xlkit.distlist import read_list, read_targets
-from xlkit.layout import defined_name
-from xlkit.meta import load_key
-from xlkit.scoring import indicator_score, tier_ok
-from xlkit.spec import load_spec
+from xlkit.core.layout import defined_name
+from xlkit.core.meta import load_key
+from xlkit.core.scoring import indicator_score, tier_ok
+from xlkit.core.spec import load_spec
+from xlkit.inputs.budget_list import read_list, read_targets
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -57,7 +57,7 @@ def _module(name: str, path: Path) -> ModuleType:
     return module
 
 
-ms = _module("make_samples", HERE / "make_samples.py")
+from xlkit.samples import make_samples as ms  # noqa: E402
 
 YEAR = 2023
 SPEC_ID = "project-2020"

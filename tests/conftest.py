@@ -39,7 +39,7 @@ def issued(tmp_path, key) -> Path:
     from workbooks import ISSUE, TARGETS
 
     from xlkit.build import build_workbook, write_atomic
-    from xlkit.spec import load_spec
+    from xlkit.core.spec import load_spec
 
     b = build_workbook(load_spec("project-2020"), ISSUE, TARGETS, key=key, password="pw")
     path = tmp_path / "issued.xlsx"

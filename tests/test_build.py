@@ -11,11 +11,11 @@ import pytest
 from workbooks import ISSUE, TARGETS, cell, name_map
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.build.protect import legacy_password_hash
-from xlkit.formulas import disallowed_in, functions_in
-from xlkit.layout import SHEET, defined_name
-from xlkit.meta import META_SHEET, parse_rows, verify
-from xlkit.spec import builtin_specs, load_spec
+from xlkit.core.expr.tree import disallowed_in, functions_in
+from xlkit.core.layout import SHEET, defined_name
+from xlkit.core.meta import META_SHEET, parse_rows, verify
+from xlkit.core.spec import builtin_specs, load_spec
+from xlkit.ooxml.protect import legacy_password_hash
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_formula_cells_carry_their_computed_value(tmp_path):
     wb2 = openpyxl.load_workbook(io.BytesIO(b.data))
     assert cell(wb2, "exec.rate").value.startswith("=IF(")
     # with an executed figure pre-set the cache holds the real numbers (seed 001)
-    from xlkit.layout import build_layout
+    from xlkit.core.layout import build_layout
     lay = build_layout(load_spec("project-2020"), issue)
     values = lay.evaluate({"funds.total.executed": 828})
     assert values["exec.score"] == 5.52 and values["total"] == 5.52

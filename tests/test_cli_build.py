@@ -11,7 +11,7 @@ from conftest import KEY, SAMPLES
 from workbooks import cell
 
 from xlkit.cli import main
-from xlkit.meta import META_SHEET, parse_rows, verify
+from xlkit.core.meta import META_SHEET, parse_rows, verify
 
 LIST = SAMPLES / "预算清单.xlsx"
 TARGETS = SAMPLES / "绩效目标.xlsx"

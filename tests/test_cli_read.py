@@ -16,7 +16,7 @@ from workbooks import ISSUE, TARGETS, fill
 
 from xlkit.build import build_workbook, write_atomic
 from xlkit.cli import main
-from xlkit.spec import load_spec
+from xlkit.core.spec import load_spec
 
 HOSTILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hostile"
 
@@ -127,8 +127,8 @@ def hang_on_slow(args):
 
 def test_per_file_time_limit_rejects_a_hanging_file(tmp_path, monkeypatch):
     """A file that hangs a parser costs its own time limit, not the batch."""
+    from xlkit.ooxml.safety import Limits
     from xlkit.read import batch
-    from xlkit.read.safety import Limits
 
     slow = tmp_path / "slow.xlsx"
     slow.write_bytes(b"x")
@@ -149,8 +149,8 @@ def allocate_a_lot(path, **kw):
 
 
 def test_memory_limit_rejects_a_ballooning_file(tmp_path, monkeypatch):
+    from xlkit.ooxml.safety import Limits
     from xlkit.read import batch
-    from xlkit.read.safety import Limits
 
     vm = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
               if line.startswith("VmSize"))
@@ -177,8 +177,8 @@ def hang_uninterruptibly(args):
 def test_a_hang_the_alarm_cannot_stop_costs_only_its_file(tmp_path, monkeypatch):
     """Files are read several per task; when a whole task hangs, its files are read again
     one per task so that only the stuck file is given up, and the rest still come back."""
+    from xlkit.ooxml.safety import Limits
     from xlkit.read import batch
-    from xlkit.read.safety import Limits
 
     paths = []
     for i in range(12):

@@ -16,8 +16,8 @@ from conftest import SAMPLES
 from test_cli_read import HOSTILE
 
 from xlkit.cli import main
-from xlkit.collect import collect
-from xlkit.ledger import Ledger
+from xlkit.round.collect import collect
+from xlkit.round.ledger import Ledger
 
 KEY = (SAMPLES / "示例密钥.txt").read_bytes().strip()
 LIST = SAMPLES / "预算清单.xlsx"
@@ -263,8 +263,8 @@ def test_a_ledger_from_an_earlier_xlkit_is_brought_up_to_date(tmp_path, inbox):
 def test_results_are_reused_only_by_the_build_that_read_them(tmp_path, inbox, monkeypatch):
     """After an upgrade (another build of xlkit) every return is read again and the report
     written again: a newer reader may judge a file differently."""
-    from xlkit import codeid
-    from xlkit import collect as collect_module
+    from xlkit.round import codeid
+    from xlkit.round import collect as collect_module
 
     report = tmp_path / "r.xlsx"
     assert collect(inbox, LIST, report, key=KEY, year=2023).read_now == 11

@@ -7,7 +7,7 @@ import os
 import openpyxl
 import pytest
 
-from xlkit.distlist import ListError, ListProblem, read_list, read_targets
+from xlkit.inputs.budget_list import ListError, ListProblem, read_list, read_targets
 
 HEADER = ["单位编码", "单位名称", "主管部门", "项目编码", "项目名称", "年初预算数",
           "全年预算数", "当年财政拨款", "上年结转资金", "其他资金", "联系人", "联系电话"]

@@ -28,10 +28,10 @@ from xlkit import read_workbook
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import issue_all, plan
 from xlkit.build.fast import _FINAL, FastBuilder, ZipMember, _Const, _inline, _stored, write_zip
-from xlkit.build.protect import legacy_password_hash
-from xlkit.layout import SHEET, build_layout
-from xlkit.meta import META_SHEET, parse_rows, verify
-from xlkit.spec import builtin_specs
+from xlkit.core.layout import SHEET, build_layout
+from xlkit.core.meta import META_SHEET, parse_rows, verify
+from xlkit.core.spec import builtin_specs
+from xlkit.ooxml.protect import legacy_password_hash
 
 KEY = b"fast-office-key-0123456789"
 CREATED = dt.datetime(2024, 1, 5, 9, 0, 0)

@@ -23,11 +23,11 @@ from workbooks import ISSUE, TARGETS, cell, fill, name_map
 
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
+from xlkit.core.spec import load_spec
+from xlkit.ooxml.safety import DEFAULT_LIMITS
 from xlkit.read.batch import _work
 from xlkit.read.fastsource import ZipXmlSource, shows_percent
-from xlkit.read.safety import DEFAULT_LIMITS
 from xlkit.read.source import OpenpyxlSource, SourceError, open_source
-from xlkit.spec import load_spec
 
 HOSTILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hostile"
 SAMPLE_KEY = (SAMPLES / "示例密钥.txt").read_bytes().strip()

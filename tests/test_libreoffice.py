@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from workbooks import fill, values_by_field
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.layout import Layout
-from xlkit.spec import load_spec, parse_spec, templates_dir
+from xlkit.core.layout import Layout
+from xlkit.core.spec import load_spec, parse_spec, templates_dir
 
 pytestmark = pytest.mark.libreoffice
 

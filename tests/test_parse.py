@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from xlkit.parse import parse_money, parse_value
+from xlkit.core.parse import parse_money, parse_value
 
 
 @pytest.mark.parametrize("raw, value, unit, comparator", [

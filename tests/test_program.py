@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workbooks import ISSUE, TARGETS
 
-from xlkit import formulas as F
-from xlkit.layout import build_layout
-from xlkit.program import compile_rule
-from xlkit.spec import builtin_specs, load_spec
+from xlkit.core.expr import tree as F
+from xlkit.core.expr.compile import compile_rule
+from xlkit.core.layout import build_layout
+from xlkit.core.spec import builtin_specs, load_spec
 
 ODD = [None, "", " ", "abc", "12", " 3.5 ", "TRUE", "false", "≥", "≤", "=", "定性", "达成", "部分达成",
        "未达成", "%", True, False, 0, 1, -1, 10**400, 0.0, -0.0, 1e-9, 2.5, 1e308, math.inf,

@@ -15,9 +15,9 @@ from workbooks import ISSUE, TARGETS, cell, fill, name_map
 
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
-from xlkit.layout import build_layout
-from xlkit.meta import META_SHEET
-from xlkit.spec import load_spec
+from xlkit.core.layout import build_layout
+from xlkit.core.meta import META_SHEET
+from xlkit.core.spec import load_spec
 
 FILLED = {  # a complete, consistent return
     "funds.total.executed": 1200, "funds.fiscal.full_year": 720, "funds.carryover.full_year": 780,
@@ -287,7 +287,7 @@ def test_read_many_accounts_for_every_file(tmp_path, filled, key):
 
 
 def test_zip_bomb_and_absurd_sheets_are_rejected_before_parsing(tmp_path, filled):
-    from xlkit.read.safety import Limits
+    from xlkit.ooxml.safety import Limits
 
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from engine import recalculate
 
-from xlkit import report
-from xlkit.report import SHEETS, write_report
-from xlkit.round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
-from xlkit.tables import SCHEMA, Tables, frame
+from xlkit.read.tables import SCHEMA, Tables, frame
+from xlkit.report import workbook as report
+from xlkit.report.workbook import SHEETS, write_report
+from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 
 FORMULA_MESSAGE = '=HYPERLINK("http://evil.example","点这里")'
 LONG_MESSAGE = "长" * 40000

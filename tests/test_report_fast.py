@@ -20,10 +20,10 @@ import pytest
 from engine import recalculate
 from test_report import sample_round
 
-from xlkit import xlsxrows
-from xlkit.report import write_report
-from xlkit.round import ISSUE_COLUMNS, RoundResult
-from xlkit.tables import SCHEMA, Tables, frame
+from xlkit.read.tables import SCHEMA, Tables, frame
+from xlkit.report import rows as xlsxrows
+from xlkit.report.workbook import write_report
+from xlkit.round.result import ISSUE_COLUMNS, RoundResult
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 LONG = "长" * 40000

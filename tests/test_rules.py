@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xlkit.rules import Missing, RuleError, builtin_rules, load_rules, render, rule_from
+from xlkit.round.rules import Missing, RuleError, builtin_rules, load_rules, render, rule_from
 
 
 def rule(check: str, **kw):

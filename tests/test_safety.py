@@ -16,10 +16,10 @@ import pytest
 from conftest import SAMPLES
 from test_fast_read import SAMPLE_RETURNS, _rectangle
 
-from xlkit.meta import canonical, sign, verify
+from xlkit.core.meta import canonical, sign, verify
+from xlkit.ooxml.safety import HEAD_BYTES, precheck
 from xlkit.read import read_workbook
 from xlkit.read.fastsource import ZipXmlSource
-from xlkit.read.safety import HEAD_BYTES, precheck
 from xlkit.read.source import OpenpyxlSource, open_source
 
 
@@ -109,7 +109,7 @@ def test_damaged_entries_are_read_or_refused_as_zipfile_does(issued, tmp_path, e
 
 def test_read_results_do_not_depend_on_reuse(issued, tmp_path, key, monkeypatch):
     """The same result when precheck keeps nothing (as for a file too large to keep)."""
-    from xlkit.read import safety
+    from xlkit.ooxml import safety
 
     reused = read_workbook(issued, key=key).to_dict()
     monkeypatch.setattr(safety, "KEEP_FILE_BYTES", 0)

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlkit import scoring as s
-from xlkit.formulas import excel_round
-from xlkit.spec import load_spec
+from xlkit.core import scoring as s
+from xlkit.core.expr.tree import excel_round
+from xlkit.core.spec import load_spec
 
 GRADES = load_spec("project-2020").grades
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from xlkit import sheetio
+from xlkit.inputs import sheet as sheetio
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlkit.demo import sample_returns_module, samples_dir
-from xlkit.sheetio import number
-from xlkit.sources import (
+from xlkit.demo import sample_returns_module
+from xlkit.inputs.exports import (
     SOURCE_CODES,
     Imported,
     SourceError,
@@ -20,6 +19,7 @@ from xlkit.sources import (
     read_budget,
     read_final,
 )
+from xlkit.inputs.sheet import number
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -57,7 +57,7 @@ def yuan(x: Decimal | int | str) -> str:
 # seed 000 (寻甸县医疗保险中心 2023年收入支出决算表, 元): 功能科目, 科目名称, {栏次: amount}
 # and its own 合计 row — the one transcription, kept with the sample that is built from it.
 D = Decimal
-_returns = sample_returns_module(samples_dir())
+_returns = sample_returns_module()
 SEED000 = _returns.ACCOUNT_ROWS
 SEED000_TOTAL = _returns.ACCOUNT_TOTAL
 GROUPS = (

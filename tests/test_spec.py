@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from xlkit.cli import main
-from xlkit.spec import SpecError, builtin_specs, load_spec, parse_spec, templates_dir
+from xlkit.core.spec import SpecError, builtin_specs, load_spec, parse_spec, templates_dir
 
 
 def _data(spec_id: str) -> dict:

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from xlkit.tables import SCHEMA, frame
+from xlkit.read.tables import SCHEMA, frame
 
 
 def slow_frame(table: str, rows: list[dict]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 
 import openpyxl
 
-from xlkit.layout import defined_name
+from xlkit.core.layout import defined_name
 
 ISSUE = {"year": 2023, "unit_code": "301001", "unit_name": "益阳市医疗保障事务中心",
          "department": "益阳市医疗保障局", "project_code": "P2023-301001-01",

@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .read import read_many, read_workbook  # noqa: E402
-from .tables import Tables  # noqa: E402
+from xlkit.read import read_many, read_workbook  # noqa: E402
+from xlkit.read.tables import Tables  # noqa: E402
 
 __all__ = ["Tables", "__version__", "read_many", "read_workbook"]

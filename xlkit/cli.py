@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .spec import SpecError, builtin_specs, load_spec
+from xlkit import __version__
+from xlkit.core.spec import SpecError, builtin_specs, load_spec
 
 EXIT_OK, EXIT_ROWS, EXIT_INPUT = 0, 1, 2
 
@@ -67,8 +67,8 @@ def templates() -> None:
 def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password, key_file,
           force, blank, output) -> None:
     """按预算清单为每个项目生成锁定、预填的绩效自评表。"""
-    from .build import build_workbook, write_atomic
-    from .meta import KeyFileError, load_key
+    from xlkit.build import build_workbook, write_atomic
+    from xlkit.core.meta import KeyFileError, load_key
 
     spec = _load_spec(spec_ref)
     try:
@@ -97,8 +97,8 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
 
 def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password, key,
                      force) -> None:
-    from .build.distribute import MANIFEST, check_targets, issue_all, plan
-    from .distlist import ListError, read_list, read_targets
+    from xlkit.build.distribute import MANIFEST, check_targets, issue_all, plan
+    from xlkit.inputs.budget_list import ListError, read_list, read_targets
 
     try:
         result = read_list(list_path, money_unit=money_unit, level=spec.level)
@@ -133,7 +133,7 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
 
 
 def _key(key_file):
-    from .meta import KeyFileError, load_key
+    from xlkit.core.meta import KeyFileError, load_key
 
     try:
         return load_key(key_file)
@@ -150,7 +150,7 @@ JOBS_OPTION = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=N
 
 
 def _read_results(paths, key, year, jobs, label):
-    from .read import expand, iter_read
+    from xlkit.read import expand, iter_read
 
     files, skipped = expand(paths)
     results = list(skipped)
@@ -219,7 +219,7 @@ def read_cmd(paths, out, key_file, year, jobs, english) -> None:
 
     写出表格即退出码 0（问题都在“问题清单”和“文件”表中）；无法写出时为 2。
     """
-    from .read import tables_of
+    from xlkit.read import tables_of
 
     results = _read_results(paths, _key(key_file), year, jobs, "读取")
     tables = tables_of(results)
@@ -247,8 +247,8 @@ def read_cmd(paths, out, key_file, year, jobs, english) -> None:
 @main.command()
 def schema() -> None:
     """打印读出的各张表的列（名称、类型、中文列名、含义）和问题代码。"""
-    from .findings import CODES
-    from .tables import schema_text
+    from xlkit.findings import CODES
+    from xlkit.read.tables import schema_text
 
     click.echo(schema_text())
     click.echo("findings.code (问题代码)")
@@ -295,8 +295,8 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
     """
     import json
 
-    from . import collect as collecting
-    from .ledger import LedgerBusy
+    from xlkit.round import collect as collecting
+    from xlkit.round.ledger import LedgerBusy
 
     _load_spec(spec_ref)
     bar = None
@@ -337,7 +337,7 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
 
 
 def _print_summary(summary, outcome) -> None:
-    from .reconcile import rule_title
+    from xlkit.round.reconcile import rule_title
 
     s = summary
     click.echo(f"应报 {s['应报']}  已报 {s['已报']}  未报 {s['未报']}  "
@@ -363,7 +363,7 @@ def status(db, fmt) -> None:
     import json
     import sqlite3
 
-    from .ledger import open_readonly
+    from xlkit.round.ledger import open_readonly
 
     try:
         led = open_readonly(db)
@@ -406,7 +406,7 @@ def status(db, fmt) -> None:
 @JOBS_OPTION
 def demo(folder, jobs) -> None:
     """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告。"""
-    from .demo import run_demo
+    from xlkit.demo import run_demo
 
     try:
         outcome = run_demo(folder, jobs=jobs)

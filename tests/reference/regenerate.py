@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.spec import load_spec
+from xlkit.core.spec import load_spec
 
 HERE = Path(__file__).parent
 CREATED = dt.datetime(2024, 1, 5, 9, 0, 0)

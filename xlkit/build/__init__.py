@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import __version__
-from ..atomic import write_atomic
-from ..layout import Layout, build_layout
-from ..meta import MetaRecord, make_record
-from ..spec import Spec
-from .workbook import render
+from xlkit import __version__
+from xlkit.build.workbook import render
+from xlkit.core.atomic import write_atomic
+from xlkit.core.layout import Layout, build_layout
+from xlkit.core.meta import MetaRecord, make_record
+from xlkit.core.spec import Spec
 
 __all__ = ["BuiltWorkbook", "build_workbook", "issued_values", "write_atomic", "TARGET_KEYS"]
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import xlsxwriter
 
-from ..meta import key_id
-from ..spec import Spec
-from . import write_atomic
-from .fast import FastBuilder
+from xlkit.build import write_atomic
+from xlkit.build.fast import FastBuilder
+from xlkit.core.meta import key_id
+from xlkit.core.spec import Spec
 
 MANIFEST = "manifest.xlsx"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')

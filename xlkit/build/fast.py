@@ -44,13 +44,13 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..formulas import Expr, FormulaError, Ref, Refs
-from ..layout import SHEET, Layout, _plan_rows, build_layout
-from ..meta import CHUNK, META_SHEET, canonical, key_id, make_record
-from ..spec import Spec
-from . import build_workbook, issued_values, make_payload, normalise_issue
-from .guide import GUIDE_SHEET
-from .protect import legacy_password_hash
+from xlkit.build import build_workbook, issued_values, make_payload, normalise_issue
+from xlkit.build.guide import GUIDE_SHEET
+from xlkit.core.expr.tree import Expr, FormulaError, Ref, Refs
+from xlkit.core.layout import SHEET, Layout, _plan_rows, build_layout
+from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record
+from xlkit.core.spec import Spec
+from xlkit.ooxml.protect import legacy_password_hash
 
 __all__ = ["FastBuilder", "FastStats", "ZipMember", "write_zip"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..spec import TIERS, Spec
+from xlkit.core.spec import TIERS, Spec
 
 GUIDE_SHEET = "填报说明"
 

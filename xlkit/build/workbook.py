@@ -16,11 +16,11 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..formulas import FormulaError
-from ..layout import COL_WIDTHS, NCOLS, SHEET, Cell, Layout
-from ..meta import META_SHEET, MetaRecord
-from .guide import GUIDE_SHEET, guide_lines
-from .protect import lock_structure
+from xlkit.build.guide import GUIDE_SHEET, guide_lines
+from xlkit.core.expr.tree import FormulaError
+from xlkit.core.layout import COL_WIDTHS, NCOLS, SHEET, Cell, Layout
+from xlkit.core.meta import META_SHEET, MetaRecord
+from xlkit.ooxml.protect import lock_structure
 
 FONT = "宋体"  # SimSun: present on every Chinese Windows / WPS install
 INPUT_FILL = "#FFF2CC"

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..findings import finding
-from ..tables import Tables, frame
-from .safety import DEFAULT_LIMITS, Limits
-from .source import ENGINES
-from .workbook import ReadResult, _finish, _reject, read_workbook
+from xlkit.findings import finding
+from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
+from xlkit.read.source import ENGINES
+from xlkit.read.tables import Tables, frame
+from xlkit.read.workbook import ReadResult, _finish, _reject, read_workbook
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xlsb", ".et")
 

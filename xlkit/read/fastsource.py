@@ -62,8 +62,8 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 from xml.parsers import expat
 
-from ..meta import META_SHEET
-from .source import RawCell, SourceError, split_ref
+from xlkit.core.meta import META_SHEET
+from xlkit.read.source import RawCell, SourceError, split_ref
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from ..meta import META_SHEET
-from .safety import Precheck
+from xlkit.core.meta import META_SHEET
+from xlkit.ooxml.safety import Precheck
 
 
 class RawCell(NamedTuple):  # a tuple: made for every cell read, cheaply
@@ -220,7 +220,7 @@ def open_source(path: Path, kind: str, engine: str = "fast",
     if kind == "xls":
         return XlsSource(path)
     if engine == "fast":
-        from .fastsource import ZipXmlSource
+        from xlkit.read.fastsource import ZipXmlSource
 
         if pre is not None and pre.zip is not None:
             return ZipXmlSource(path, archive=pre.zip, parts=pre.parts)

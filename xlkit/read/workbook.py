@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..findings import ERROR, HINT, Finding, finding
-from ..layout import (
+from xlkit.core.layout import (
     PLAIN_COLUMNS,
     SCORED_COLUMNS,
     SHEET,
@@ -23,12 +22,13 @@ from ..layout import (
     build_layout,
     defined_name,
 )
-from ..meta import key_id, parse_rows, verify
-from ..parse import Parsed, clean_text, parse_money, parse_value
-from ..scoring import tier_ok
-from ..spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
-from .safety import DEFAULT_LIMITS, Limits, precheck
-from .source import ENGINES, CellSource, RawCell, SourceError, open_source
+from xlkit.core.meta import key_id, parse_rows, verify
+from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
+from xlkit.core.scoring import tier_ok
+from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
+from xlkit.findings import ERROR, HINT, Finding, finding
+from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
+from xlkit.read.source import ENGINES, CellSource, RawCell, SourceError, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 #: Returns of one shape read with the rules walked before they are compiled (compiling costs

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .formulas import (
+from xlkit.core.expr.tree import (
     _COMPARE,
     _FUNCS,
     Call,

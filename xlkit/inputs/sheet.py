@@ -202,7 +202,7 @@ def load_book(path: str | os.PathLike, *, error: type[Exception] = SheetError,
 
 
 def _precheck(file: str, error: type[Exception]) -> None:
-    from .read.safety import OFFICE_INPUT_LIMITS, precheck  # before any XML is parsed
+    from xlkit.ooxml.safety import OFFICE_INPUT_LIMITS, precheck  # before any XML is parsed
 
     try:
         result = precheck(Path(file), OFFICE_INPUT_LIMITS)
@@ -359,7 +359,7 @@ def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
 
 
 def _load_csv(file: str, error: type[Exception]) -> Sheet:
-    from .read.safety import DEFAULT_LIMITS
+    from xlkit.ooxml.safety import DEFAULT_LIMITS
 
     try:
         if Path(file).stat().st_size > DEFAULT_LIMITS.max_file_bytes:

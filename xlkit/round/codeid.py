@@ -9,8 +9,8 @@ import functools
 import hashlib
 from pathlib import Path
 
-from . import __version__
-from .spec import templates_dir
+from xlkit import __version__
+from xlkit.core.spec import templates_dir
 
 
 @functools.cache

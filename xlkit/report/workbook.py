@@ -28,12 +28,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .atomic import write_atomic
-from .findings import ERROR, HINT
-from .reconcile import rule_title
-from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
-from .tables import SCHEMA, TABLE_LABELS
-from .xlsxrows import MAX_TEXT, SheetRows, cell_value, is_blank
+from xlkit.core.atomic import write_atomic
+from xlkit.findings import ERROR, HINT
+from xlkit.read.tables import SCHEMA, TABLE_LABELS
+from xlkit.report.rows import MAX_TEXT, SheetRows, cell_value, is_blank
+from xlkit.round.reconcile import rule_title
+from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 
 FONT = "宋体"
 WORKBOOK_OPTIONS = {

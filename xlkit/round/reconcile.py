@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import ERROR, HINT, Finding
-from .round import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
-from .rules import Missing, Rule, RuleError, builtin_rules, render
-from .tables import Tables, plain, records
+from xlkit.findings import ERROR, HINT, Finding
+from xlkit.read.tables import Tables, plain, records
+from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
+from xlkit.round.rules import Missing, Rule, RuleError, builtin_rules, render
 
 MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
 #: Codes of the reconciler's own structural checks, with severity and title.
@@ -37,13 +37,13 @@ RECONCILE_CODES = {
 
 def rule_title(code: str) -> str:
     """The Chinese title of any finding or rule code."""
-    from .findings import CODES
+    from xlkit.findings import CODES
 
     if code in CODES:
         return CODES[code][1]
     if code in RECONCILE_CODES:
         return RECONCILE_CODES[code][1]
-    from .sources import SOURCE_CODES
+    from xlkit.inputs.exports import SOURCE_CODES
 
     if code in SOURCE_CODES:
         return SOURCE_CODES[code][1]

@@ -15,19 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codeid import code_id
-from .findings import Finding, finding
-from .ledger import Ledger, Seen
-from .meta import key_id
-from .parse import clean_text
-from .read import expand, iter_read, tables_of
-from .read.safety import DEFAULT_LIMITS, Limits
-from .read.workbook import ReadResult, file_sha256
-from .reconcile import reconcile
-from .round import RoundResult
-from .rules import RuleError, builtin_rules, load_rules
-from .spec import load_spec
-from .tables import Tables, plain, records
+from xlkit.core.meta import key_id
+from xlkit.core.parse import clean_text
+from xlkit.core.spec import load_spec
+from xlkit.findings import Finding, finding
+from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
+from xlkit.read import expand, iter_read, tables_of
+from xlkit.read.tables import Tables, plain, records
+from xlkit.read.workbook import ReadResult, file_sha256
+from xlkit.round.codeid import code_id
+from xlkit.round.ledger import Ledger, Seen
+from xlkit.round.reconcile import reconcile
+from xlkit.round.result import RoundResult
+from xlkit.round.rules import RuleError, builtin_rules, load_rules
 
 
 class CollectInputError(Exception):
@@ -59,7 +59,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
             on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
-    from .report import write_report
+    from xlkit.report.workbook import write_report
 
     report = Path(report)
     db_path = Path(db) if db else default_db(report)
@@ -162,7 +162,7 @@ def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
                    targets: str | Path | None, rules_path: str | Path | None,
                    mapping: str | Path | None, money_unit: str, final_money_unit: str | None,
                    level: str) -> _Office:
-    from .distlist import ListError, read_list
+    from xlkit.inputs.budget_list import ListError, read_list
 
     try:
         listed = read_list(list_path, money_unit=money_unit, level=level)
@@ -226,7 +226,7 @@ def _finals(paths: Sequence[str | Path], money_unit: str | None,
             mapping: str | Path | None) -> tuple[list[Any], list[Finding]]:
     if not paths:
         return [], []
-    from .sources import SourceError, load_mapping, read_final
+    from xlkit.inputs.exports import SourceError, load_mapping, read_final
 
     try:
         mapped = load_mapping(mapping) if mapping else None
@@ -260,7 +260,7 @@ def _rules(path: str | Path | None) -> tuple[list, list[str]]:
 
 def _targets(path: str | Path) -> tuple[dict[str, list[dict]], list[Finding]]:
     """The approved targets by project, and the problems of the file itself."""
-    from .distlist import ListError, read_targets
+    from xlkit.inputs.budget_list import ListError, read_targets
 
     try:
         by_code, problems = read_targets(path)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import ERROR, HINT
-from .tables import Tables
+from xlkit.findings import ERROR, HINT
+from xlkit.read.tables import Tables
 
 #: 问题清单: one row per finding, reader's and reconciler's alike (column → Chinese header).
 ISSUE_COLUMNS: dict[str, str] = {

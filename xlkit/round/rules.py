@@ -19,15 +19,16 @@ import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .findings import ERROR, HINT
+from xlkit.findings import ERROR, HINT
 
 SCOPES = ("project", "indicator", "final")
-BUILTIN_RULES = Path(__file__).with_name("rules_builtin.yaml")
+BUILTIN_RULES = Path(str(resources.files("xlkit.round") / "rules_builtin.yaml"))
 
 
 class RuleError(ValueError):

@@ -20,7 +20,8 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .formulas import (
+from xlkit.core.expr.compile import Rule, compile_rule
+from xlkit.core.expr.tree import (
     ABS,
     AND,
     COUNT,
@@ -36,8 +37,7 @@ from .formulas import (
     Ref,
     lit,
 )
-from .program import Rule, compile_rule
-from .spec import TIERS, Grade
+from xlkit.core.spec import TIERS, Grade
 
 EMPTY = Lit("")
 EQUAL_TOLERANCE = 1e-9

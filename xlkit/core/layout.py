@@ -24,10 +24,10 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import scoring
-from .formulas import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, FormulaError, Ref, Refs
-from .program import Rule, compile_rule, run
-from .spec import DIRECTIONS, TIERS, Spec
+from xlkit.core import scoring
+from xlkit.core.expr.compile import Rule, compile_rule, run
+from xlkit.core.expr.tree import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, FormulaError, Ref, Refs
+from xlkit.core.spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
 NCOLS = 13  # A..M, the printed form's grid

@@ -33,7 +33,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .build.fast import ZipMember, write_zip
+from xlkit.build.fast import ZipMember, write_zip
 
 MAX_TEXT = 32767  # Excel's limit for one cell, in UTF-16 units
 LEVEL = 2  # zlib level of the generated members: on a second thread, hidden behind the

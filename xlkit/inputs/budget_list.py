@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import sheetio
-from .sheetio import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
-from .spec import DIRECTION_ALIASES
+from xlkit.core.spec import DIRECTION_ALIASES
+from xlkit.inputs import sheet as sheetio
+from xlkit.inputs.sheet import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
 
 LEVELS = ("project", "unit")
 

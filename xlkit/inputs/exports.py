@@ -31,9 +31,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import sheetio
-from .findings import ERROR, HINT, Finding
-from .sheetio import Header, HeaderColumn, Sheet, a1, blank, cell_text, compact
+from xlkit.findings import ERROR, HINT, Finding
+from xlkit.inputs import sheet as sheetio
+from xlkit.inputs.sheet import Header, HeaderColumn, Sheet, a1, blank, cell_text, compact
 
 #: Finding codes of this module → (severity, title); merged into findings.CODES.
 SOURCE_CODES: dict[str, tuple[str, str]] = {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .read.workbook import ReadResult, file_sha256
+from xlkit.read.workbook import ReadResult, file_sha256
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (

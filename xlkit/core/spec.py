@@ -1,4 +1,4 @@
-"""Form specs: templates/*.yaml loaded and validated into typed objects.
+"""Form specs: xlkit/templates/*.yaml loaded and validated into typed objects.
 
 A spec is data. Every mistake in one is reported with its key path
 (``indicators.groups[1].weight: ...``) so an office can fix its own variant
@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -181,13 +182,12 @@ class Spec:
 # --------------------------------------------------------------------------- loading
 
 
-_PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
 def templates_dir() -> Path:
-    """Where built-in specs live: ``$XLKIT_TEMPLATES`` or the repository's ``templates/``."""
+    """Where built-in specs live: ``$XLKIT_TEMPLATES`` or the package data ``xlkit.templates``
+    (the repository's templates/), found through importlib.resources; xlkit installs as
+    files, never zipped."""
     env = os.environ.get("XLKIT_TEMPLATES")
-    return Path(env) if env else _PACKAGE_TEMPLATES
+    return Path(env) if env else Path(str(resources.files("xlkit.templates")))
 
 
 def builtin_specs() -> list[Spec]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .atomic import write_atomic_via
+from xlkit.core.atomic import write_atomic_via
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The built-in form specs (package data: xlkit.templates)."""
