@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xlkit.core import scoring as s
-from xlkit.core.expr.tree import excel_round
+from xlkit.core.expr.values import excel_round
 from xlkit.core.spec import load_spec
 
 GRADES = load_spec("project-2020").grades

@@ -16,22 +16,17 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from xlkit.core.expr.tree import (
-    _COMPARE,
-    _FUNCS,
-    Call,
-    Expr,
+from xlkit.core.expr.tree import Call, Expr, Lit, Op, Ref, Refs
+from xlkit.core.expr.values import (
+    COMPARE,
+    FUNCTIONS,
     FormulaError,
-    Lit,
-    Op,
-    Ref,
-    Refs,
-    _comparable,
-    _is_number,
-    _number,
-    _text,
-    _truth,
+    comparable,
     excel_round,
+    is_number,
+    number,
+    text,
+    truth,
 )
 
 MAX_DEPTH = 60  # nested IFs deeper than this are walked as a tree (Python limits indentation)
@@ -117,16 +112,16 @@ class _Getter:
 
 
 def _cmp(op: str, x: Any, y: Any) -> bool:
-    return _COMPARE[op](*_comparable(x, y))
+    return COMPARE[op](*comparable(x, y))
 
 
 _HELPERS: dict[str, Any] = {
-    "FormulaError": FormulaError, "_number": _number, "_text": _text, "_truth": _truth,
-    "_is_number": _is_number, "_isfinite": math.isfinite, "_cmp": _cmp, "_FUNCS": _FUNCS,
+    "FormulaError": FormulaError, "_number": number, "_text": text, "_truth": truth,
+    "_is_number": is_number, "_isfinite": math.isfinite, "_cmp": _cmp, "_FUNCS": FUNCTIONS,
     "NUM": frozenset((int, float)),
     # the functions that flatten their arguments: Call's own
-    **{f"_{fn.lower()}": _FUNCS[fn] for fn in ("AND", "OR", "MIN", "MAX", "SUM", "COUNT")},
-    "_round": lambda x, n: excel_round(_number(x), int(_number(n))),
+    **{f"_{fn.lower()}": FUNCTIONS[fn] for fn in ("AND", "OR", "MIN", "MAX", "SUM", "COUNT")},
+    "_round": lambda x, n: excel_round(number(x), int(number(n))),
     "_excel_round": excel_round,
 }
 
@@ -152,7 +147,7 @@ class _Atom(NamedTuple):
 
 def _literal(v: Any) -> _Atom | None:
     try:
-        plain = isinstance(v, (bool, str)) or (isinstance(v, (int, float)) and _is_number(v))
+        plain = isinstance(v, (bool, str)) or (isinstance(v, (int, float)) and is_number(v))
     except OverflowError:  # an int too large for a float
         plain = False
     return _Atom(repr(v), "bool" if isinstance(v, bool) else "", v, True) if plain else None
@@ -263,7 +258,7 @@ class _Compiler:
         t, c = self.temp(), x.code
         if x.is_lit:
             try:
-                return _literal(_number(x.lit)) or x
+                return _literal(number(x.lit)) or x
             except FormulaError:  # raises when evaluated, in its turn
                 self.emit(depth, f"{t} = _number({c})")
                 return _Atom(t)
@@ -279,7 +274,7 @@ class _Compiler:
             if len(e.args) < 2:
                 raise _NotCompiled  # fails, or not, as the branch taken says: walk it
             return self.branch(e, depth) if fn == "IF" else self.iferror(e, depth)
-        if fn not in _FUNCS or (any(isinstance(a, Refs) for a in e.args) and fn not in _FLAT):
+        if fn not in FUNCTIONS or (any(isinstance(a, Refs) for a in e.args) and fn not in _FLAT):
             return self.generic(e, depth)
         args = [self.atom(a, depth) for a in e.args]
         t = self.temp()
@@ -291,7 +286,7 @@ class _Compiler:
                 self.emit(depth, f"{t} = {word.join(a.code for a in args)}")
                 return _Atom(t, "bool")
             if fn in ("MIN", "MAX") and len(args) == 2 and args[1].is_lit \
-                    and _is_number(args[1].lit) and not args[0].is_lit \
+                    and is_number(args[1].lit) and not args[0].is_lit \
                     and args[0].items is None:
                 x = args[0].code
                 self.emit(depth, f"{t} = {fn.lower()}({x}, {float(args[1].lit)!r}) if "
@@ -302,7 +297,7 @@ class _Compiler:
         if fn == "ISNUMBER" and len(args) == 1:
             x = args[0].code
             if args[0].is_lit:
-                return _Atom(repr(_is_number(args[0].lit)), "bool", _is_number(args[0].lit), True)
+                return _Atom(repr(is_number(args[0].lit)), "bool", is_number(args[0].lit), True)
             self.emit(depth, f"{t} = {x} - {x} == 0.0 if {x}.__class__ is float else "
                              f"_isfinite({x}) if {x}.__class__ is int else "
                              f"{x} is not None and {x}.__class__ is not str and _is_number({x})")
@@ -368,6 +363,6 @@ def _digits(a: _Atom) -> int | None:
     if not a.is_lit:
         return None
     try:
-        return int(_number(a.lit))
+        return int(number(a.lit))
     except (FormulaError, OverflowError, ValueError):
         return None

@@ -10,12 +10,21 @@ Python evaluation follows Excel's rules where they matter to the rules: a blank 
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from xlkit.core.expr.values import (
+    COMPARE,
+    FUNCTIONS,
+    FormulaError,
+    comparable,
+    number,
+    number_text,
+    text,
+    truth,
+)
 
 #: Functions a built workbook may use: all evaluate in Excel 2010, WPS and LibreOffice.
 ALLOWED_FUNCTIONS = frozenset({
@@ -25,22 +34,6 @@ ALLOWED_FUNCTIONS = frozenset({
 })
 
 Value = float | str | bool | None
-
-
-class FormulaError(Exception):
-    """An Excel error value raised during Python evaluation (``#DIV/0!`` ...)."""
-
-
-def excel_round(x: float, digits: int = 2) -> float:
-    """ROUND as Excel does it: half away from zero on the shortest decimal of ``x``."""
-    x = float(x)
-    text = repr(x)
-    point = text.find(".")
-    if 0 <= point and "e" not in text and len(text) - point - 1 <= digits:
-        return x  # no more decimals than asked for: the number itself (a shortcut)
-    q = Decimal(1).scaleb(-digits)
-    d = Decimal(text).quantize(q, rounding=ROUND_HALF_UP)
-    return float(d)
 
 
 class Expr:
@@ -89,7 +82,7 @@ class Lit(Expr):
             return "TRUE" if v else "FALSE"
         if isinstance(v, str):
             return '"' + v.replace('"', '""') + '"'
-        return _num(v)
+        return number_text(v)
 
     def evaluate(self, env):
         return self.value
@@ -149,10 +142,10 @@ class Op(Expr):
     def evaluate(self, env):
         x, y = self.a.evaluate(env), self.b.evaluate(env)
         if self.op == "&":
-            return _text(x) + _text(y)
-        if self.op in _COMPARE:
-            return _COMPARE[self.op](*_comparable(x, y))
-        x, y = _number(x), _number(y)
+            return text(x) + text(y)
+        if self.op in COMPARE:
+            return COMPARE[self.op](*comparable(x, y))
+        x, y = number(x), number(y)
         if self.op == "+":
             return x + y
         if self.op == "-":
@@ -180,7 +173,7 @@ class Call(Expr):
 
     def evaluate(self, env):
         if self.fn == "IF":
-            cond = _truth(self.args[0].evaluate(env))
+            cond = truth(self.args[0].evaluate(env))
             branch = self.args[1] if cond else (self.args[2] if len(self.args) > 2 else Lit(False))
             return branch.evaluate(env)
         if self.fn == "IFERROR":
@@ -188,7 +181,7 @@ class Call(Expr):
                 return self.args[0].evaluate(env)
             except FormulaError:
                 return self.args[1].evaluate(env)
-        return _FUNCS[self.fn]([a.evaluate(env) for a in self.args])
+        return FUNCTIONS[self.fn]([a.evaluate(env) for a in self.args])
 
 
 def call(fn: str, *args: Any) -> Call:
@@ -209,17 +202,7 @@ def COUNT(*a) -> Call: return call("COUNT", *a)  # noqa: E302,N802
 def ISNUMBER(x) -> Call: return call("ISNUMBER", x)  # noqa: E302,N802
 
 
-# --------------------------------------------------------------------- Excel semantics
-
-
-def _num(v: float) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, int):
-        return str(v)
-    text = repr(v)
-    # Excel and WPS read plain decimals everywhere; keep exponents out of formulas.
-    return f"{v:.17f}".rstrip("0") if "e" in text else text
+# --------------------------------------------------------------------- rendering
 
 
 def _paren(e: Expr, refs) -> str:
@@ -228,113 +211,6 @@ def _paren(e: Expr, refs) -> str:
                              and not isinstance(e.value, bool) and e.value < 0):
         return f"({s})"
     return s
-
-
-def _flatten(values: Sequence[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        if isinstance(v, (list, tuple)):
-            out.extend(_flatten(v))
-        else:
-            out.append(v)
-    return out
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _number(v: Any) -> float:
-    if v is None:
-        return 0.0
-    if v == "":
-        raise FormulaError("#VALUE!")
-    if isinstance(v, bool):
-        return 1.0 if v else 0.0
-    if _is_number(v):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v.strip())
-        except ValueError:
-            raise FormulaError("#VALUE!") from None
-    raise FormulaError("#VALUE!")
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if _is_number(v):
-        return _num(float(v))
-    return str(v)
-
-
-def _truth(v: Any) -> bool:
-    if v is None:
-        return False
-    if isinstance(v, str):
-        if v.upper() in ("TRUE", "FALSE"):
-            return v.upper() == "TRUE"
-        raise FormulaError("#VALUE!")
-    return bool(v)
-
-
-def _rank(v: Any) -> int:
-    # Excel orders number < text < logical when types differ.
-    return 2 if isinstance(v, bool) else 1 if isinstance(v, str) else 0
-
-
-def _comparable(x: Any, y: Any) -> tuple[Any, Any]:
-    if x is None:
-        x = "" if isinstance(y, str) else False if isinstance(y, bool) else 0.0
-    if y is None:
-        y = "" if isinstance(x, str) else False if isinstance(x, bool) else 0.0
-    if _rank(x) != _rank(y):
-        return _rank(x), _rank(y)
-    if isinstance(x, str):
-        return x.lower(), y.lower()
-    return x, y
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-}
-
-
-def _numbers(args: Sequence[Any]) -> list[float]:
-    """The finite numbers among ``args`` (lists flattened), as floats: what MIN, MAX, SUM
-    and COUNT take. Plain floats, most values, are tested without a call."""
-    out: list[float] = []
-    for v in args:
-        if v.__class__ is float:
-            if v - v == 0.0:  # neither inf nor nan
-                out.append(v)
-        elif isinstance(v, (list, tuple)):
-            out += _numbers(v)
-        elif v is not None and v.__class__ is not str and _is_number(v):
-            out.append(float(v))
-    return out
-
-
-def _round(args):
-    return excel_round(_number(args[0]), int(_number(args[1])))
-
-
-_FUNCS: dict[str, Callable[[list[Any]], Any]] = {
-    "AND": lambda a: all(_truth(v) for v in _flatten(a) if v is not None),
-    "OR": lambda a: any(_truth(v) for v in _flatten(a) if v is not None),
-    "NOT": lambda a: not _truth(a[0]),
-    "MIN": lambda a: min(_numbers(a), default=0.0),
-    "MAX": lambda a: max(_numbers(a), default=0.0),
-    "ROUND": _round,
-    "ABS": lambda a: abs(_number(a[0])),
-    "SUM": lambda a: float(sum(_numbers(a))),
-    "COUNT": lambda a: float(len(_numbers(a))),
-    "ISNUMBER": lambda a: _is_number(a[0]),
-}
 
 
 # ------------------------------------------------------------------- formula scanning
