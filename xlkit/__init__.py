@@ -1,8 +1,36 @@
 """xlkit: build, read and reconcile 绩效自评表 (budget performance self-evaluation) workbooks."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from xlkit.read import read_many, read_workbook  # noqa: E402
-from xlkit.read.tables import Tables  # noqa: E402
-
 __all__ = ["Tables", "__version__", "read_many", "read_workbook"]
+
+if TYPE_CHECKING:
+    from xlkit.read import read_many, read_workbook
+    from xlkit.read.tables import Tables
+
+# The reading API pulls in pandas (about half a second); `xlkit build` and `xlkit templates`
+# never need it, so these names are imported on first use (PEP 562).
+_LAZY = {
+    "read_workbook": "xlkit.read",
+    "read_many": "xlkit.read",
+    "Tables": "xlkit.read.tables",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xlkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
