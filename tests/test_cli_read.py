@@ -18,7 +18,8 @@ from xlkit.build import build_workbook, write_atomic
 from xlkit.cli import main
 from xlkit.core.spec import load_spec
 
-HOSTILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hostile"
+#: Apache POI's hostile spreadsheets (Apache-2.0: data/corpus/LICENSE-apache-poi.txt, NOTICE).
+HOSTILE = Path(__file__).resolve().parent / "data" / "corpus" / "hostile"
 
 
 def run(*args):

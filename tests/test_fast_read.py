@@ -29,7 +29,7 @@ from xlkit.read.batch import _work
 from xlkit.read.fastsource import ZipXmlSource, shows_percent
 from xlkit.read.source import OpenpyxlSource, SourceError, open_source
 
-HOSTILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "hostile"
+HOSTILE = Path(__file__).resolve().parent / "data" / "corpus" / "hostile"
 SAMPLE_KEY = (SAMPLES / "示例密钥.txt").read_bytes().strip()
 SAMPLE_RETURNS = sorted((SAMPLES / "returns").rglob("*.xlsx"))
 
