@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 from xlkit import __version__
@@ -18,7 +19,7 @@ def code_id() -> str:
     """``"<version>+<digest>"``, the digest over xlkit's .py and .yaml files and the
     templates' .yaml files (read once per process: a few hundred KB)."""
     h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = Path(str(resources.files("xlkit")))  # the whole package, not this folder
     files = [*sorted(package.rglob("*.py")), *sorted(package.rglob("*.yaml"))]
     templates = templates_dir()
     if templates.is_dir():
