@@ -27,11 +27,12 @@ from workbooks import ISSUE, TARGETS, fill, values_by_field
 from xlkit import read_workbook
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import issue_all, plan
-from xlkit.build.fast import _FINAL, FastBuilder, ZipMember, _Const, _inline, _stored, write_zip
+from xlkit.build.fast import _FINAL, FastBuilder, _Const, _inline, _stored
 from xlkit.core.layout import SHEET, build_layout
 from xlkit.core.meta import META_SHEET, parse_rows, verify
 from xlkit.core.spec import builtin_specs
 from xlkit.ooxml.protect import legacy_password_hash
+from xlkit.ooxml.zip import ZipMember, write_zip
 
 KEY = b"fast-office-key-0123456789"
 CREATED = dt.datetime(2024, 1, 5, 9, 0, 0)

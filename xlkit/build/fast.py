@@ -37,7 +37,6 @@ import re
 import struct
 import zipfile
 import zlib
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,13 +45,24 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlkit.build import build_workbook, issued_values, make_payload, normalise_issue
 from xlkit.build.guide import GUIDE_SHEET
+from xlkit.core.cache import BoundedCache
 from xlkit.core.expr.tree import Expr, FormulaError, Ref, Refs
-from xlkit.core.layout import SHEET, Layout, _plan_rows, build_layout
+from xlkit.core.layout import SHEET, Layout, build_layout, plan_rows
 from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record
 from xlkit.core.spec import Spec
+from xlkit.ooxml.parts import sheet_parts
 from xlkit.ooxml.protect import legacy_password_hash
+from xlkit.ooxml.xml import LITERAL_ESCAPE, edge_space, escape_text
+from xlkit.ooxml.zip import (
+    CENTRAL_OFFSET_AT,
+    OFFSET,
+    ZipMember,
+    central_entry,
+    finish_zip,
+    write_local_header,
+)
 
-__all__ = ["FastBuilder", "FastStats", "ZipMember", "write_zip"]
+__all__ = ["FastBuilder", "FastStats"]
 
 _LEVEL = 1  # zlib level of long per-workbook stretches (constant stretches use 6)
 _PLACEHOLDER_PW = "xlkit-template-pw"
@@ -67,10 +77,6 @@ _MAX_RUN_BYTES = 65536  # ... when not longer than this
 _COMBINE = 1024  # constant stretches at least this long carry the CRC by table
 
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
-_CTRL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
-_LITERAL_ESCAPE = re.compile(r"_x[0-9a-fA-F]{4}_")
-_LEAD = re.compile(r"^\s")
-_TRAIL = re.compile(r"\s$")
 _FINAL = b"\x01\x00\x00\xff\xff"  # an empty final stored block
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -136,66 +142,6 @@ class _Const:
                 ^ t[3][c >> 24] ^ self.crc)
 
 
-@dataclass
-class ZipMember:
-    """One member: its name, CRC-32, uncompressed size and raw-deflate bytes."""
-
-    name: str
-    crc: int
-    size: int
-    data: bytes
-
-    @classmethod
-    def of(cls, name: str, raw: bytes, level: int = 6) -> ZipMember:
-        c = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return cls(name, zlib.crc32(raw), len(raw), c.compress(raw) + c.flush())
-
-
-_DOS_DATE = (1 << 5) | 1  # 1980-01-01 00:00, as xlsxwriter writes
-_ATTR = 0o600 << 16
-_EOCD = struct.Struct("<IHHHHIIH")
-_OFFSET = struct.Struct("<I")
-
-
-def _flags(name: bytes) -> int:
-    return 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
-
-
-def _local_header(name: bytes, crc: int, csize: int, usize: int) -> bytes:
-    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _flags(name), 8, 0, _DOS_DATE, crc,
-                       csize, usize, len(name), 0) + name
-
-
-def _central_entry(name: bytes, crc: int, csize: int, usize: int, offset: int) -> bytes:
-    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | 20, 20, _flags(name), 8, 0,
-                       _DOS_DATE, crc, csize, usize, len(name), 0, 0, 0, 0, _ATTR,
-                       offset) + name
-
-
-def _finish_zip(out: list[bytes], central: list[bytes], offset: int) -> bytes:
-    cd = b"".join(central)
-    n = len(central)
-    if offset + len(cd) >= 0xFFFFFFFF or n >= 0xFFFF:
-        raise ValueError("too large for a zip without zip64")
-    out.append(cd)
-    out.append(_EOCD.pack(0x06054B50, 0, 0, n, n, len(cd), offset, 0))
-    return b"".join(out)
-
-
-def write_zip(members: Sequence[ZipMember]) -> bytes:
-    """A zip of already deflated members: local headers, data, central directory (no zip64)."""
-    out: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    for m in members:
-        name = m.name.encode("utf-8")
-        head = _local_header(name, m.crc, len(m.data), m.size)
-        central.append(_central_entry(name, m.crc, len(m.data), m.size, offset))
-        out += (head, m.data)
-        offset += len(head) + len(m.data)
-    return _finish_zip(out, central, offset)
-
-
 # ----------------------------------------------------------------------------- cell text
 
 
@@ -204,17 +150,9 @@ def _text(s: str) -> str:
     ``_xHHHH_``, then ``& < >`` escaped."""
     if len(s) > 16383 and len(s.encode("utf-16-le")) > 65534:
         raise _Fallback("text longer than an xlsx cell holds")
-    if "_x" in s and _LITERAL_ESCAPE.search(s):
+    if "_x" in s and LITERAL_ESCAPE.search(s):
         raise _Fallback("text that looks like an _xHHHH_ escape")
-    if _CTRL.search(s):
-        s = _CTRL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
-    if "&" in s:
-        s = s.replace("&", "&amp;")
-    if "<" in s:
-        s = s.replace("<", "&lt;")
-    if ">" in s:
-        s = s.replace(">", "&gt;")
-    return s
+    return escape_text(s)
 
 
 def _inline(s: Any) -> str:
@@ -222,7 +160,7 @@ def _inline(s: Any) -> str:
     if s.__class__ is not str:
         raise _Fallback("text cell that is not text")
     t = _text(s)
-    if _LEAD.search(t) or _TRAIL.search(t):
+    if edge_space(t):
         return f' t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>'
     return f' t="inlineStr"><is><t>{t}</t></is></c>'
 
@@ -241,7 +179,7 @@ def _value_cell(v: Any) -> str:
     raise _Fallback(f"pre-filled value of type {c.__name__}")
 
 
-_ENDS: dict[tuple[type, Any], str] = {}
+_ENDS: BoundedCache[tuple[type, Any], str] = BoundedCache(65536)
 
 
 def _value_end(v: Any) -> str:
@@ -254,9 +192,7 @@ def _value_end(v: Any) -> str:
     if end is None:
         end = _value_cell(v)
         if len(end) < 1024:
-            if len(_ENDS) >= 65536:
-                _ENDS.clear()
-            _ENDS[k] = end
+            _ENDS.put(k, end)
     return end
 
 
@@ -304,8 +240,8 @@ class _Run:
     def __init__(self, pieces: list[Any]):
         self.pieces = [None if p.__class__ is _Hole else p for p in pieces]
         self.holes = [p for p in pieces if p.__class__ is _Hole]
-        self.cache: dict[tuple, tuple[bytes, bytes]] | None = (
-            None if any(h.kind == "meta" for h in self.holes) else {})
+        self.cache: BoundedCache[tuple, tuple[bytes, bytes]] | None = (
+            None if any(h.kind == "meta" for h in self.holes) else BoundedCache(_MAX_RUNS))
 
     def render(self, values: list[str]) -> bytes:
         it = iter(values)
@@ -325,14 +261,15 @@ class _Template:
         self.fields_const: _Const | None = None
         self.const_issued: dict[str, Any] = {}
         # formula groups: (names read from outside, [(field, rule, hole)], cache)
-        self.groups: list[tuple[tuple[str, ...], list[tuple[str, Expr, _Hole]], dict]] = []
+        self.groups: list[tuple[tuple[str, ...], list[tuple[str, Expr, _Hole]],
+                                BoundedCache[tuple, tuple[dict, dict]]]] = []
         self.checked = False
 
     def add_const(self, m: ZipMember) -> None:
         name = m.name.encode("utf-8")
-        entry = _central_entry(name, m.crc, len(m.data), m.size, 0)
-        self.members.append((name, (_local_header(name, m.crc, len(m.data), m.size), m.data,
-                                    (entry[:42], entry[46:]))))
+        entry = central_entry(name, m.crc, len(m.data), m.size, 0)
+        self.members.append((name, (write_local_header(name, m.crc, len(m.data), m.size), m.data,
+                                    (entry[:CENTRAL_OFFSET_AT], entry[CENTRAL_OFFSET_AT + 4:]))))
 
     def add_holed(self, name: str, xml: str, holes: list[tuple[int, int, _Hole]]) -> None:
         tokens: list[Any] = []
@@ -402,8 +339,8 @@ class FastBuilder:
         self.password = password
         self.created = created
         self.stats = FastStats()
-        self._templates: OrderedDict[tuple, _Template] = OrderedDict()
-        self._hashes: dict[str, str] = {}
+        self._templates: BoundedCache[tuple, _Template] = BoundedCache(_MAX_TEMPLATES)
+        self._hashes: BoundedCache[str, str] = BoundedCache(_MAX_MEMO)
         self._key_id = key_id(key) if key is not None else ""
         self._header = [(f"header.{f.key}", f.source) for f in spec.header if f.source]
         self._funds = [(f"funds.{r.key}.{c.key}", (r.key, c.key))
@@ -477,7 +414,7 @@ class FastBuilder:
             prev = None
             extras: dict[tuple[int, Any], int] = {}
             keys = self._ind_keys
-            for i, (gi, _, level2, t) in enumerate(_plan_rows(self.spec, targets)):
+            for i, (gi, _, level2, t) in enumerate(plan_rows(self.spec, targets)):
                 if (gi, level2) != prev:
                     prev = (gi, level2)
                     if level2 in self._subgroups[gi]:
@@ -503,11 +440,9 @@ class FastBuilder:
 
     def _build(self, issue: dict[str, Any], targets, password: str) -> bytes:
         key, pairs, labels = self._variables(issue, targets)
-        tpl = self._templates.get(key)
+        tpl = self._templates.recent(key)
         if tpl is None:
             tpl = self._template(key, issue, targets)
-        else:
-            self._templates.move_to_end(key)
         issued = dict(tpl.const_issued)
         for f, v in pairs:
             if v is not None:
@@ -537,10 +472,7 @@ class FastBuilder:
     def _hash(self, password: str) -> str:
         h = self._hashes.get(password)
         if h is None:
-            h = legacy_password_hash(password) if password else ""
-            if len(self._hashes) >= _MAX_MEMO:
-                self._hashes.clear()
-            self._hashes[password] = h
+            h = self._hashes.put(password, legacy_password_hash(password) if password else "")
         return h
 
     def _meta(self, tpl: _Template, payload: dict[str, Any]) -> list[Any]:
@@ -594,7 +526,7 @@ class FastBuilder:
         if len(text) > 16383 and max(len(c.encode("utf-16-le")) for c in _chunks(text)) > 65534:
             raise _Fallback("_meta payload chunk longer than an xlsx cell holds")
         if n == 1 and tpl.fields_const is not None and not (
-                "_x" in text and _LITERAL_ESCAPE.search(text)):
+                "_x" in text and LITERAL_ESCAPE.search(text)):
             # payload.0 = pre + fields + post: the field map is constant
             out.append(f'<row r="{r}" spans="1:2"><c r="A{r}" t="inlineStr"><is><t>payload.0'
                        f'</t></is></c><c r="B{r}" t="inlineStr"><is><t>{_text(pre)}')
@@ -631,9 +563,7 @@ class FastBuilder:
                     rendered[fld] = hole.prefix + _cached_cell(v, hole.formula)
                 hit = values, rendered
                 if k is not None:
-                    if len(cache) >= _MAX_MEMO:
-                        cache.clear()
-                    cache[k] = hit
+                    cache.put(k, hit)
             else:
                 env.update(hit[0])
             cells.update(hit[1])
@@ -649,10 +579,8 @@ class FastBuilder:
         if ph_key != key:  # pragma: no cover - a placeholder changed the shape
             raise RuntimeError("placeholder values changed the form's shape")
         tpl = _analyse(key, built.data, built.layout, ph_pairs, ph_labels)
-        self._templates[key] = tpl
+        self._templates.put(key, tpl)
         self.stats.templates += 1
-        while len(self._templates) > _MAX_TEMPLATES:
-            self._templates.popitem(last=False)
         return tpl
 
     def _placeholders(self, issue: Mapping[str, Any], targets):
@@ -670,7 +598,7 @@ class FastBuilder:
             return out, None
         rows = []
         extras: dict[tuple[int, Any], str] = {}
-        for gi, level1, level2, t in _plan_rows(self.spec, targets):
+        for gi, level1, level2, t in plan_rows(self.spec, targets):
             if level2 not in self._subgroups[gi]:
                 level2 = extras.setdefault((gi, level2), f"{_EXTRA}{len(extras)}")
             row = {k: ph(t.get(k)) for k in self._ind_keys}
@@ -727,7 +655,7 @@ def _assemble(tpl: _Template, ctx: _Context) -> bytes:
     for name, m in tpl.members:
         if m.__class__ is tuple:
             head, data, entry = m
-            central.append(entry[0] + _OFFSET.pack(offset) + entry[1])
+            central.append(entry[0] + OFFSET.pack(offset) + entry[1])
             out.append(head)
             out.append(data)
             offset += len(head) + len(data)
@@ -756,9 +684,7 @@ def _assemble(tpl: _Template, ctx: _Context) -> bytes:
                                       for h in tok.holes])
                     hit = raw, (_stored(raw) if len(raw) < _STORE else _deflate(raw))
                     if len(raw) <= _MAX_RUN_BYTES:
-                        if len(cache) >= _MAX_RUNS:
-                            cache.clear()
-                        cache[key] = hit
+                        cache.put(key, hit)
                 raw, enc = hit
                 chunks.append(enc)
                 crc = zlib.crc32(raw, crc)
@@ -782,12 +708,12 @@ def _assemble(tpl: _Template, ctx: _Context) -> bytes:
         chunks.append(_FINAL)
         data = b"".join(chunks)
         csize = len(data)
-        head = _local_header(name, crc, csize, usize)
-        central.append(_central_entry(name, crc, csize, usize, offset))
+        head = write_local_header(name, crc, csize, usize)
+        central.append(central_entry(name, crc, csize, usize, offset))
         out.append(head)
         out.append(data)
         offset += len(head) + csize
-    return _finish_zip(out, central, offset)
+    return finish_zip(out, central, offset)
 
 
 def _flush(buf: list[str], chunks: list[bytes], crc: int, usize: int) -> tuple[int, int]:
@@ -883,18 +809,8 @@ def _formula_groups(layout: Layout, variable: set[str], holes: dict[str, _Hole]
         # formulas of earlier groups (the same objects whenever those came from a cache)
         outside = {d: None for f, _, _ in formulas for d in deps[f]
                    if d not in inside and (d in rules or d in variable)}
-        out.append((tuple(outside), formulas, {}))
+        out.append((tuple(outside), formulas, BoundedCache(_MAX_MEMO)))
     return out
-
-
-def _sheet_parts(files: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name → its member name, from workbook.xml and its relationships."""
-    book = files["xl/workbook.xml"].decode("utf-8")
-    rels = files["xl/_rels/workbook.xml.rels"].decode("utf-8")
-    targets = {m.group(1): m.group(2) for m in re.finditer(
-        r'<Relationship Id="(rId\d+)" Type="[^"]+" Target="([^"]+)"', rels)}
-    return {m.group(1): "xl/" + targets[m.group(2)] for m in re.finditer(
-        r'<sheet name="([^"]+)" sheetId="\d+"(?: state="\w+")? r:id="(rId\d+)"', book)}
 
 
 def _attr_hole(xml: str, attr: str, kind: str, trailing: int = 0) -> tuple[int, int, _Hole]:
@@ -910,13 +826,13 @@ def _analyse(key: tuple, data: bytes, layout: Layout, pairs: list[tuple[str, Any
     z = zipfile.ZipFile(io.BytesIO(data))
     infos = z.infolist()
     files = {i.filename: z.read(i) for i in infos}
-    sheets = _sheet_parts(files)
+    sheets = sheet_parts(files.__getitem__, files)
     form_part, guide_part, meta_part = sheets[SHEET], sheets[GUIDE_SHEET], sheets[META_SHEET]
     tpl = _Template(key)
     tpl.fields = {f: c.address for f, c in layout.fields.items()}
     tpl.fields_json = _JSON.encode(tpl.fields)
     tpl.fields_bytes = tpl.fields_json.encode("utf-8")
-    if not _LITERAL_ESCAPE.search(tpl.fields_json):
+    if not LITERAL_ESCAPE.search(tpl.fields_json):
         tpl.fields_const = _Const(_text(tpl.fields_json).encode("utf-8"))
     var = {f for f, _ in pairs}
     tpl.const_issued = {f: c.value for f, c in layout.fields.items()

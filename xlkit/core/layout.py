@@ -382,7 +382,7 @@ PLAIN_COLUMNS = (
 )
 
 
-def _plan_rows(spec: Spec, targets) -> list[tuple[int, str, str, Mapping | None]]:
+def plan_rows(spec: Spec, targets) -> list[tuple[int, str, str, Mapping | None]]:
     """(group index, level1, level2, approved target or None) for every indicator row."""
     ind = spec.indicators
     assert ind is not None
@@ -413,7 +413,7 @@ def _indicators(lay: Layout, targets) -> None:
     for _, head, c0, c1 in columns:
         _label(lay, r, c0, c1, head, kind="head")
     r += 1
-    plan = _plan_rows(lay.spec, targets)
+    plan = plan_rows(lay.spec, targets)
     i = 0
     for gi, g in enumerate(ind.groups):
         rows = [p for p in plan if p[0] == gi]

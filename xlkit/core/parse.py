@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import Any, NamedTuple
 
+from xlkit.core.cache import BoundedCache
+
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#NULL!",
                 "#GETTING_DATA", "#SPILL!", "#CALC!")
 
@@ -75,7 +77,7 @@ def _plain_number(text: str) -> float | None:
 
 
 MEMO_TEXT_CHARS = 100  # texts up to this long are parsed once per process (they recur)
-_MEMO: dict[str, Parsed] = {}
+_MEMO: BoundedCache[str, Parsed] = BoundedCache(4096)
 
 
 def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
@@ -84,10 +86,7 @@ def parse_value(raw: Any, percent_format: bool = False) -> Parsed:
     if raw.__class__ is str and len(raw) <= MEMO_TEXT_CHARS:  # a format changes no text
         hit = _MEMO.get(raw)
         if hit is None:
-            hit = _parse_value(raw, percent_format)
-            if len(_MEMO) >= 4096:
-                _MEMO.clear()
-            _MEMO[raw] = hit
+            hit = _MEMO.put(raw, _parse_value(raw, percent_format))
         return hit
     return _parse_value(raw, percent_format)
 

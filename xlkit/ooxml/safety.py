@@ -14,13 +14,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlkit.findings import Finding, finding
+from xlkit.ooxml.zip import read_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -255,7 +255,7 @@ def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None,
     """True when the XML prolog (everything before the root element) declares a DOCTYPE.
     A part no larger than the prolog looked at is read whole: it is kept."""
     if info.file_size <= HEAD_BYTES:
-        head = _plain_entry(z, info, data) if data is not None else None
+        head = read_member(data, info, z.metadata_encoding) if data is not None else None
         if head is None:
             head = z.read(info)
         kept.keep(info, head)
@@ -268,43 +268,3 @@ def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None,
         break
     prolog = head if root is None else head[:root]
     return bool(_DOCTYPE.search(prolog)) or (root is None and b"<!" in head.upper())
-
-
-_LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)
-
-
-def _plain_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> bytes | None:
-    """``z.read(info)`` taken straight from the file's bytes, for an entry zipfile would
-    read without a question: stored or deflated, not encrypted, its local header as the
-    directory says, its CRC right. None for anything else, which zipfile then reads (or
-    refuses) itself, so the answer and any error are zipfile's. Saves zipfile's stream
-    machinery on the dozen small parts of every workbook."""
-    if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED,
-                                                          zipfile.ZIP_DEFLATED):
-        return None  # encrypted, patched or strongly encrypted; another compression
-    at = info.header_offset
-    try:
-        head = _LOCAL_HEADER.unpack_from(data, at)
-        name_len, extra_len = head[zipfile._FH_FILENAME_LENGTH], head[zipfile._FH_EXTRA_FIELD_LENGTH]
-        name = data[at + 30:at + 30 + name_len]
-        utf8 = head[zipfile._FH_GENERAL_PURPOSE_FLAG_BITS] & 0x800
-        encoding = "utf-8" if utf8 else z.metadata_encoding or "cp437"
-        if encoding in ("utf-8", "cp437") and name.isascii():
-            encoding = "ascii"  # reads the same, without cp437's codec in Python
-        name = name.decode(encoding)
-    except (struct.error, UnicodeDecodeError):
-        return None
-    if head[zipfile._FH_SIGNATURE] != zipfile.stringFileHeader or name != info.orig_filename:
-        return None
-    start = at + 30 + name_len + extra_len
-    raw = data[start:start + info.compress_size]
-    if len(raw) != info.compress_size:
-        return None
-    if info.compress_type == zipfile.ZIP_STORED:
-        body = raw[:info.file_size]
-    else:
-        try:  # in one piece, into a buffer of the size the directory gives
-            body = zlib.decompress(raw, -15, max(info.file_size, 1))[:info.file_size]
-        except zlib.error:  # truncated or damaged: zipfile reads it, and says so
-            return None
-    return body if zlib.crc32(body) == info.CRC else None

@@ -20,7 +20,7 @@ from xlkit.findings import finding
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
 from xlkit.read.source import ENGINES
 from xlkit.read.tables import Tables, frame
-from xlkit.read.workbook import ReadResult, _finish, _reject, read_workbook
+from xlkit.read.workbook import ReadResult, finish_result, read_workbook, reject_result
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xlsb", ".et")
 
@@ -37,7 +37,7 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ReadResult]]:
                 r = ReadResult(str(f), status="skipped", code="file.lock_file",
                                reason="Office 临时锁定文件（~$ 开头），已跳过")
                 r.file = {"path": str(f), "size": f.stat().st_size}
-                skipped.append(_finish(r))
+                skipped.append(finish_result(r))
             else:
                 files.append(f)
     return files, skipped
@@ -62,7 +62,7 @@ def _init_worker(memory_bytes: int) -> None:
 
 
 def _timeout(path: str, limits: Limits) -> ReadResult:
-    return _finish(_reject(ReadResult(path), finding(
+    return finish_result(reject_result(ReadResult(path), finding(
         "file.timeout", f"读取超过 {limits.seconds_per_file:g} 秒仍未完成（seconds_per_file），已放弃",
         file=path)))
 
@@ -72,14 +72,14 @@ def _work(args: tuple[str, bytes | None, int | None, Limits, str]) -> ReadResult
     try:
         return read_workbook(path, key=key, year=year, limits=limits, engine=engine)
     except MemoryError:
-        return _finish(_reject(ReadResult(path), finding(
+        return finish_result(reject_result(ReadResult(path), finding(
             "file.out_of_memory", f"读取时内存超过上限 {limits.memory_bytes >> 20} MB（memory_bytes）",
             file=path)))
     except RecursionError:
-        return _finish(_reject(ReadResult(path), finding(
+        return finish_result(reject_result(ReadResult(path), finding(
             "file.too_complex", "文件结构嵌套过深，无法读取", file=path)))
     except Exception as exc:  # a parser bug must cost one file, not the batch
-        return _finish(_reject(ReadResult(path), finding(
+        return finish_result(reject_result(ReadResult(path), finding(
             "file.corrupt", f"读取失败（{type(exc).__name__}: {str(exc)[:200]}）", file=path)))
 
 
@@ -101,15 +101,33 @@ def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: L
     return out
 
 
-class _Pool(multiprocessing.pool.Pool):
+def _quiet_pool() -> type[multiprocessing.pool.Pool]:
     """multiprocessing's Pool whose worker-handler thread wakes when a worker exits or the
     pool is closed or terminated, not also whenever a result waits in the pipe: while the
-    main process is busy, results wait, and the thread spun on them (0.6-1.2 s of the main
-    process's CPU over 10,000 files, and the GIL taken from the thread receiving them).
-    Only terminate() ends a pool here (``with``), and it notifies the thread."""
+    main process is busy, results wait, and the thread spun on them (measured at 1,969
+    returns: see the README's performance notes; 0.6-1.2 s of the main process's CPU over
+    10,000 files, and the GIL taken from the thread receiving them). Only terminate() ends
+    a pool here (``with``), and it notifies the thread.
 
-    def _get_sentinels(self) -> list[Any]:
-        return [self._change_notifier._reader]
+    This overrides a private method of CPython's Pool (``_get_sentinels``, 3.8 and later)
+    and reads its change notifier's pipe. Guarded: on a Python whose Pool lacks either, the
+    plain Pool is used, which behaves the same, a little busier."""
+    base = multiprocessing.pool.Pool
+    if not callable(getattr(base, "_get_sentinels", None)):
+        return base
+
+    class QuietPool(base):  # type: ignore[valid-type, misc]
+        def _get_sentinels(self) -> list[Any]:
+            reader = getattr(getattr(self, "_change_notifier", None), "_reader", None)
+            if reader is None:  # not the Pool this was written for: its own sentinels
+                return super()._get_sentinels()  # type: ignore[misc]
+            return [reader]
+
+    return QuietPool
+
+
+#: The pool class :func:`iter_read` uses (``multiprocessing.pool.Pool`` works the same).
+POOL = _quiet_pool()
 
 
 CHUNK = 16  # files per task at most (results stream back); fewer for few files, so every core works
@@ -140,7 +158,7 @@ def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None =
     while pending:
         chunks = _chunks(pending, jobs, singles)
         recycle = max(1, RECYCLE // max(len(c) for c in chunks))
-        with _Pool(jobs, initializer=_init_worker, initargs=(limits.memory_bytes,),
+        with POOL(jobs, initializer=_init_worker, initargs=(limits.memory_bytes,),
                    maxtasksperchild=recycle, context=ctx) as pool:
             futures = [pool.apply_async(_work_chunk, (c, key, year, limits, engine))
                        for c in chunks]

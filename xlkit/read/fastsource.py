@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import posixpath
 import re
 import zipfile
 import zlib
@@ -62,20 +61,24 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 from xml.parsers import expat
 
+from xlkit.core.cache import BoundedCache
 from xlkit.core.meta import META_SHEET
+from xlkit.ooxml.parts import (
+    MAIN_NS,
+    WORKBOOK,
+    WORKBOOK_RELS,
+    parse_rels,
+    parse_workbook,
+    resolve_sheets,
+)
+from xlkit.ooxml.xml import StopParsing, UnsafeXML, feed, local_name, parser
 from xlkit.read.source import RawCell, SourceError, split_ref
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 SHARED_STRINGS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-WORKBOOK = "xl/workbook.xml"
-WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 CORE = "docProps/core.xml"
 STYLES = "xl/styles.xml"
 CONTENT_TYPES = "[Content_Types].xml"
-RESERVED_NAMES = ("_xlnm.Print_Titles", "_xlnm.Print_Area", "_xlnm._FilterDatabase")
 META_MAX_ROW = 1000  # as OpenpyxlSource.meta_rows
-CHUNK = 1 << 16
 CACHE_PART_BYTES = 256 << 10  # larger parts are streamed and not kept
 CACHE_ENTRIES = 64
 
@@ -87,52 +90,12 @@ _IS = MAIN_NS + "}is"
 _SI = MAIN_NS + "}si"
 
 _SIMPLE_COORD = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
-_COORDS: dict[str, tuple[int, int, str]] = {}  # "b7" -> (7, 2, "B7"), shared by every file
+# "b7" -> (7, 2, "B7"), shared by every file
+_COORDS: BoundedCache[str, tuple[int, int, str]] = BoundedCache(200_000)
 _LETTERS: dict[int, str] = {}
-_PARSED: dict[tuple[str, bytes], Any] = {}  # (what, digest of the part) -> parsed, immutable
+# (what, digest of the part) -> parsed, immutable
+_PARSED: BoundedCache[tuple[str, bytes], Any] = BoundedCache(CACHE_ENTRIES)
 _LAST: dict[str, tuple[bytes, Any]] = {}  # what -> (the last such part, parsed)
-
-
-class _Stop(Exception):
-    """Raised inside a handler: everything needed has been seen."""
-
-
-class _Unsafe(Exception):
-    """A DOCTYPE or entity declaration: refused, never expanded."""
-
-
-def _refuse(*_: Any) -> None:
-    raise _Unsafe
-
-
-def _parser() -> Any:
-    """An expat parser that refuses any DOCTYPE (so no entity can be declared or expanded),
-    with parameter entities off and namespaces resolved as ``uri}local``. Names are not
-    interned (the handlers compare them by value): that look-up cost a seventh of a scan."""
-    p = expat.ParserCreate(namespace_separator="}", intern=None)
-    p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    p.StartDoctypeDeclHandler = _refuse
-    p.EntityDeclHandler = _refuse
-    p.buffer_text = True
-    p.buffer_size = CHUNK
-    return p
-
-
-def _run(p: Any, src: bytes | IO[bytes]) -> None:
-    """Feed ``src`` (bytes, or a stream read in chunks) to ``p``; ``_Stop`` ends it early."""
-    try:
-        if isinstance(src, bytes):
-            p.Parse(src, True)
-        else:
-            while chunk := src.read(CHUNK):
-                p.Parse(chunk, False)
-            p.Parse(b"", True)
-    except _Stop:
-        pass
-
-
-def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
 
 
 def _column_letter(col: int) -> str:
@@ -161,11 +124,7 @@ def _coord(text: str) -> tuple[int, int, str]:
         from openpyxl.utils.cell import coordinate_to_tuple
 
         row, col = coordinate_to_tuple(text)
-    hit = (row, col, f"{_column_letter(col)}{row}")
-    if len(_COORDS) > 200_000:
-        _COORDS.clear()
-    _COORDS[text] = hit
-    return hit
+    return _COORDS.put(text, (row, col, f"{_column_letter(col)}{row}"))
 
 
 def _row_number(text: str) -> int:
@@ -204,74 +163,15 @@ class _Book(NamedTuple):
 
 
 def _parse_workbook(src: bytes | IO[bytes]) -> _Book:
-    """xl/workbook.xml, read by local names as openpyxl reads it."""
-    p = _parser()
-    depth = 0
-    section = ""
-    date1904 = False
-    sheets: list[tuple[Any, Any, Any]] = []
-    defined: dict[str, list[str]] = {}
-    text: list[str] | None = None
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, section, date1904, text
-        depth += 1
-        if text is not None:  # an element's text is what comes before its first child
-            text = None
-            p.CharacterDataHandler = None
-        if depth == 2:
-            section = _local(name)
-            if section == "workbookPr":
-                v = attrs.get("date1904")
-                date1904 = bool(v) and v not in ("false", "f", "0")
-        elif depth == 3:
-            local = _local(name)
-            if section == "sheets" and local == "sheet":
-                sheets.append((attrs.get("name"), attrs.get(REL_ID),
-                               attrs.get("state", "visible")))
-            elif section == "definedNames" and local == "definedName":
-                int(attrs.get("localSheetId") or 0)  # not a number: damaged (openpyxl too)
-                if attrs.get("localSheetId") is None and \
-                        attrs.get("name") not in RESERVED_NAMES:
-                    text = defined[attrs.get("name")] = []
-                    p.CharacterDataHandler = text.append
-
-    def end(name: str) -> None:
-        nonlocal depth, text
-        if text is not None:
-            text = None
-            p.CharacterDataHandler = None
-        depth -= 1
-
-    p.StartElementHandler = start
-    p.EndElementHandler = end
-    _run(p, src)
+    """xl/workbook.xml (:func:`xlkit.ooxml.parts.parse_workbook`), its defined names that
+    are one cell taken apart."""
+    book = parse_workbook(src)
     names = []
-    for name, parts in defined.items():
-        ref = split_ref("".join(parts))
+    for name, text in book.defined:
+        ref = split_ref(text)
         if ref:
             names.append((name, ref))
-    return _Book(date1904, tuple(sheets), tuple(names))
-
-
-def _parse_rels(src: bytes | IO[bytes], part: str) -> dict[Any, tuple[Any, Any]]:
-    """Relationship id → (type, target part), targets made absolute as openpyxl does."""
-    found: dict[Any, tuple[Any, Any]] = {}
-    folder = posixpath.split(posixpath.dirname(part))[0]
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if _local(name) != "Relationship":
-            return
-        target = attrs.get("Target")
-        if attrs.get("TargetMode") != "External" and target is not None:
-            target = target[1:] if target.startswith("/") else \
-                posixpath.normpath(posixpath.join(folder, target))
-        found[attrs.get("Id")] = (attrs.get("Type"), target)
-
-    p = _parser()
-    p.StartElementHandler = start
-    _run(p, src)
-    return found
+    return _Book(book.date1904, book.sheets, tuple(names))
 
 
 class _Styles(NamedTuple):
@@ -294,23 +194,23 @@ def _parse_styles(src: bytes | IO[bytes]) -> _Styles:
         nonlocal depth, section
         depth += 1
         if depth == 2:
-            section = _local(name)
+            section = local_name(name)
         elif depth == 3:
-            if section == "numFmts" and _local(name) == "numFmt":
+            if section == "numFmts" and local_name(name) == "numFmt":
                 custom[int(attrs["numFmtId"])] = attrs.get("formatCode")
-            elif section == "cellXfs" and _local(name) == "xf":
+            elif section == "cellXfs" and local_name(name) == "xf":
                 xfs.append(int(attrs.get("numFmtId", 0)))
 
     def end(name: str) -> None:
         nonlocal depth
         depth -= 1
         if depth == 1 and section == "cellXfs":
-            raise _Stop
+            raise StopParsing
 
-    p = _parser()
+    p = parser()
     p.StartElementHandler = start
     p.EndElementHandler = end
-    _run(p, src)
+    feed(p, src)
     pct, dates, spans = set(), set(), set()
     for i, fid in enumerate(xfs):
         fmt = custom[fid] if fid in custom else BUILTIN_FORMATS.get(fid)
@@ -331,7 +231,7 @@ _NO_CELLS: dict[str, Any] = {}
 
 def _parse_core(src: bytes | IO[bytes]) -> str | None:
     """docProps/core.xml: when the workbook says it was last saved, ISO format."""
-    p = _parser()
+    p = parser()
     depth = 0
     found: list[list[str]] = []
 
@@ -339,7 +239,7 @@ def _parse_core(src: bytes | IO[bytes]) -> str | None:
         nonlocal depth
         depth += 1
         p.CharacterDataHandler = None
-        if depth == 2 and _local(name) == "modified":
+        if depth == 2 and local_name(name) == "modified":
             found.append([])
             p.CharacterDataHandler = found[-1].append
 
@@ -350,7 +250,7 @@ def _parse_core(src: bytes | IO[bytes]) -> str | None:
 
     p.StartElementHandler = start
     p.EndElementHandler = end
-    _run(p, src)
+    feed(p, src)
     text = "".join(found[-1]) if found else ""
     if not text:
         return None
@@ -367,14 +267,14 @@ def _parse_content_types(src: bytes | IO[bytes]) -> str | None:
     found: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        if _local(name) == "Override" and attrs.get("ContentType") == SHARED_STRINGS_CT \
+        if local_name(name) == "Override" and attrs.get("ContentType") == SHARED_STRINGS_CT \
                 and attrs.get("PartName"):
             found.append(attrs["PartName"][1:])
-            raise _Stop
+            raise StopParsing
 
-    p = _parser()
+    p = parser()
     p.StartElementHandler = start
-    _run(p, src)
+    feed(p, src)
     return found[0] if found else None
 
 
@@ -384,7 +284,7 @@ def _parse_strings(src: bytes | IO[bytes]) -> list[str]:
     depth = si_depth = run_depth = 0
     plain: list[str] = []
     runs: list[list[str]] = []
-    p = _parser()
+    p = parser()
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal depth, si_depth, run_depth, plain
@@ -396,7 +296,7 @@ def _parse_strings(src: bytes | IO[bytes]) -> list[str]:
                 plain = []
                 runs.clear()
             return
-        local = _local(name)
+        local = local_name(name)
         if depth == si_depth + 1:
             if local == "t":
                 plain = []
@@ -421,7 +321,7 @@ def _parse_strings(src: bytes | IO[bytes]) -> list[str]:
 
     p.StartElementHandler = start
     p.EndElementHandler = end
-    _run(p, src)
+    feed(p, src)
     return strings
 
 
@@ -489,7 +389,7 @@ def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
     capturing = seen_f = seen_v = False
     everything = masters is not None
     coords = _COORDS.get  # what _coord answers for a reference seen before
-    p = _parser()
+    p = parser()
 
     def top_start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_counter, last_col, since, next_row, current
@@ -499,14 +399,14 @@ def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
         row_counter = _row_number(r) if r is not None else row_counter + 1
         last_col = since = 0
         if row_counter > max_row:
-            raise _Stop
+            raise StopParsing
         current, next_row = _open_row(rows, row_counter, next_row)
         p.StartElementHandler = row_start
         p.EndElementHandler = row_end
 
     def top_end(name: str) -> None:
         if name == _SHEET_DATA:
-            raise _Stop
+            raise StopParsing
 
     def row_start(name: str, attrs: dict[str, str]) -> None:
         nonlocal level, last_col, since, col, key, number, cell_name, cell_attrs
@@ -565,7 +465,7 @@ def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
                 plain = None
                 runs.clear()
         elif is_level == 2:
-            local = _local(name)
+            local = local_name(name)
             if level == 3:
                 if local == "t":
                     plain = []
@@ -617,7 +517,7 @@ def _expat_scan(src: bytes | IO[bytes], max_row: int, max_col: int,
 
     p.StartElementHandler = top_start
     p.EndElementHandler = top_end
-    _run(p, src)
+    feed(p, src)
     return rows
 
 
@@ -641,8 +541,9 @@ _QNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?")
 _QPLAIN = bytes(b for b in range(256) if b in (9, 10) or (b >= 32 and b not in b"&]"))
 _QBAD_AMP = re.compile(rb"&(?!(?:lt|gt|amp|quot|apos);)")  # a character reference, or worse
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_CONTEXTS: dict[bytes, frozenset[tuple[str, str]] | None] = {}  # head of a sheet -> prefixes
-_ROW_ATTRS: dict[tuple[str, frozenset[tuple[str, str]]], bool] = {}
+# the head of a sheet -> the prefixes bound where its sheetData opens
+_CONTEXTS: BoundedCache[bytes, frozenset[tuple[str, str]] | None] = BoundedCache(CACHE_ENTRIES)
+_ROW_ATTRS: BoundedCache[tuple[str, frozenset[tuple[str, str]]], bool] = BoundedCache(4096)
 
 
 def _quick_scan(data: bytes, max_row: int, max_col: int,
@@ -731,15 +632,12 @@ def _context(data: bytes, start: int) -> frozenset[tuple[str, str]] | None:
     head = data[:start]
     hit = _CONTEXTS.get(head, False)
     if hit is False:
-        hit = _read_context(head)
-        if len(_CONTEXTS) >= CACHE_ENTRIES:
-            _CONTEXTS.clear()
-        _CONTEXTS[head] = hit
+        hit = _CONTEXTS.put(head, _read_context(head))
     return hit
 
 
 def _read_context(head: bytes) -> frozenset[tuple[str, str]] | None:
-    p = _parser()
+    p = parser()
     names: list[str] = []
     scopes: dict[str, list[str]] = {}
     utf8 = [True]
@@ -780,13 +678,12 @@ def _row_attrs_ok(attrs: str, bound: frozenset[tuple[str, str]]) -> bool:
                 hit = False
                 break
             seen.add(full)
-        if len(_ROW_ATTRS) >= 4096:
-            _ROW_ATTRS.clear()
-        _ROW_ATTRS[key] = hit
+        _ROW_ATTRS.put(key, hit)
     return hit
 
 
-_EXTENTS: dict[tuple[str, ...], tuple[int, int, frozenset[str]]] = {}
+_EXTENTS: BoundedCache[tuple[str, ...], tuple[int, int, frozenset[str]]] = \
+    BoundedCache(CACHE_ENTRIES)
 
 
 def _extent(addresses: tuple[str, ...]) -> tuple[int, int, frozenset[str]]:
@@ -795,11 +692,8 @@ def _extent(addresses: tuple[str, ...]) -> tuple[int, int, frozenset[str]]:
     hit = _EXTENTS.get(addresses)
     if hit is None:
         spots = [_coord(a.replace("$", "")) for a in addresses]
-        hit = (max(r for r, _, _ in spots), max(c for _, c, _ in spots),
-               frozenset(k for _, _, k in spots))
-        if len(_EXTENTS) >= CACHE_ENTRIES:
-            _EXTENTS.clear()
-        _EXTENTS[addresses] = hit
+        hit = _EXTENTS.put(addresses, (max(r for r, _, _ in spots), max(c for _, c, _ in spots),
+                                       frozenset(k for _, _, k in spots)))
     return hit
 
 
@@ -859,17 +753,10 @@ class ZipXmlSource:
             self._names = set(self._zip.namelist())
             self._book: _Book = self._guard(self._kept, WORKBOOK, "workbook", _parse_workbook)
             rels = self._guard(self._kept, WORKBOOK_RELS, "rels",
-                               lambda src: _parse_rels(src, WORKBOOK_RELS))
-            self._sheet_parts: dict[Any, str] = {}  # name -> part (the first of a name)
-            self._states: dict[Any, Any] = {}  # name -> visible | hidden | veryHidden
-            for name, rid, state in self._book.sheets:
-                if not rid:
-                    continue  # openpyxl drops it with a warning
-                typ, target = self._guard(rels.__getitem__, rid)
-                if target not in self._names or "chartsheet" in (typ or ""):
-                    continue  # openpyxl skips a missing part; a chart sheet has no cells
-                self._sheet_parts.setdefault(name, target)
-                self._states[name] = state
+                               lambda src: parse_rels(src, WORKBOOK_RELS))
+            # name -> part (the first of a name); name -> visible | hidden | veryHidden
+            self._sheet_parts, self._states = self._guard(
+                resolve_sheets, self._book.sheets, rels, self._names)
             self._modified = self._guard(self._kept, CORE, "core", _parse_core) \
                 if CORE in self._names else None
         except BaseException:
@@ -958,7 +845,7 @@ class ZipXmlSource:
             return fn(*args)
         except SourceError:
             raise
-        except _Unsafe:
+        except UnsafeXML:
             raise SourceError("file.xml_unsafe", f"部件 {self._part} 含有 DOCTYPE / 实体声明"
                                                  "（可能是 XML 炸弹或外部实体攻击），拒绝读取") from None
         except (expat.ExpatError, ValueError, TypeError, KeyError, IndexError, OverflowError,
@@ -1001,10 +888,7 @@ class ZipXmlSource:
         key = (what, hashlib.blake2b(data, digest_size=20).digest())
         hit = _PARSED.get(key)
         if hit is None:
-            hit = parse(data)
-            if len(_PARSED) >= CACHE_ENTRIES:
-                _PARSED.clear()
-            _PARSED[key] = hit
+            hit = _PARSED.put(key, parse(data))
         _LAST[what] = (data, hit)
         return hit
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlkit.core.cache import BoundedCache
 from xlkit.core.layout import (
     PLAIN_COLUMNS,
     SCORED_COLUMNS,
@@ -82,7 +83,8 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _reject(result: ReadResult, f: Finding) -> ReadResult:
+def reject_result(result: ReadResult, f: Finding) -> ReadResult:
+    """``result`` rejected by ``f`` (its status, reason and code; ``f`` among its findings)."""
     result.status, result.reason, result.code = "rejected", f.message, f.code
     result.findings.append(f)
     return result
@@ -101,7 +103,7 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     result.file = {"path": str(path), "size": None, "sha256": None}
     pre = precheck(path, limits)
     if pre.rejected:
-        return _finish(_reject(result, pre.rejected))
+        return finish_result(reject_result(result, pre.rejected))
     if pre.data is None:
         result.file.update(size=path.stat().st_size, sha256=file_sha256(path))
     else:  # the bytes precheck read are the bytes read
@@ -110,22 +112,22 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     try:
         source = open_source(path, pre.kind, engine, pre)
     except SourceError as exc:
-        return _finish(_reject(result, finding(exc.code, str(exc), file=str(path))))
+        return finish_result(reject_result(result, finding(exc.code, str(exc), file=str(path))))
     result.file["modified"] = source.modified()
     before = len(result.findings)
     try:
         _read(result, path, source, key, year)
     except _Rejected as exc:
-        _reject(result, exc.finding)
+        reject_result(result, exc.finding)
     except SourceError as exc:  # a part parsed on demand is damaged: nothing read counts
         del result.findings[before:]
         result.project, result.funds, result.indicators, result.scores = None, [], [], []
-        _reject(result, finding(exc.code, str(exc), file=str(path)))
+        reject_result(result, finding(exc.code, str(exc), file=str(path)))
     finally:
         close = getattr(source, "close", None)
         if close:
             close()
-    return _finish(result)
+    return finish_result(result)
 
 
 class _Rejected(Exception):
@@ -133,7 +135,8 @@ class _Rejected(Exception):
         self.finding = f
 
 
-def _finish(result: ReadResult) -> ReadResult:
+def finish_result(result: ReadResult) -> ReadResult:
+    """``result`` made whole: its file row and project row carry its verdict and counts."""
     p = result.project or {}
     result.file.update(status=result.status, reason=result.reason, code=result.code,
                        template_id=p.get("template_id"), unit_code=p.get("unit_code"),
@@ -307,14 +310,12 @@ def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
            tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
     shape = _SHAPES.get(key)
     if shape is None:
-        if len(_SHAPES) > 256:
-            _SHAPES.clear()
         layout = build_layout(spec, issue_from_payload(payload), targets)
-        shape = _SHAPES[key] = _Shape.of(layout)
+        shape = _SHAPES.put(key, _Shape.of(layout))
     return shape
 
 
-_SHAPES: dict[tuple, _Shape] = {}
+_SHAPES: BoundedCache[tuple, _Shape] = BoundedCache(256)
 
 
 def _read_cells(form: _Form, shape: _Shape) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import struct
 import zipfile
 import zlib
 from collections import deque
@@ -25,7 +24,6 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -33,7 +31,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from xlkit.build.fast import ZipMember, write_zip
+from xlkit.ooxml.parts import MAIN_NS, sheet_parts
+from xlkit.ooxml.xml import text_element
+from xlkit.ooxml.zip import ZipMember, raw_member, write_zip
 
 MAX_TEXT = 32767  # Excel's limit for one cell, in UTF-16 units
 LEVEL = 2  # zlib level of the generated members: on a second thread, hidden behind the
@@ -41,13 +41,6 @@ LEVEL = 2  # zlib level of the generated members: on a second thread, hidden beh
 CHUNK = 2000  # rows generated (and handed to the deflating thread) at a time
 SST = "xl/sharedStrings.xml"
 DEFAULT_ROW_PX = 20  # xlsxwriter's default row height (15 pt)
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-# xlsxwriter's escaping of text (xmlwriter: _escape_control_characters, _escape_data)
-_LITERAL = re.compile("(_x[0-9a-fA-F]{4}_)")
-_CTRL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
 _NUMBERS = (int, float, np.integer, np.floating)
 _HASHED = ("float64", "Int64", "boolean", "string")  # dtypes whose equal values write alike
 
@@ -93,17 +86,7 @@ def truncate(text: str) -> str:
 
 def si_xml(text: str) -> str:
     """The inside of a shared string's ``<si>``, as xlsxwriter writes it."""
-    if (text.isprintable() and "&" not in text and "<" not in text and ">" not in text
-            and "_x" not in text and not text[:1].isspace() and not text[-1:].isspace()):
-        return f"<t>{text}</t>"  # the common case, quickly
-    if "_x" in text:
-        text = _LITERAL.sub(r"_x005F\1", text)
-    if _CTRL.search(text):
-        text = _CTRL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<t{space}>{text}</t>"
+    return text_element(text)
 
 
 # ----------------------------------------------------------------------------- the sheets
@@ -136,7 +119,7 @@ class SheetRows:
     def splice(self, xlsx: bytes) -> bytes:
         """``xlsx`` with every registered sheet's data rows in place of its placeholder."""
         z = zipfile.ZipFile(io.BytesIO(xlsx))
-        parts = sheet_parts(z)
+        parts = sheet_parts(z.read, z.namelist())
         todo = {parts[name]: sheet for name, sheet in self._sheets.items()}
         strings = SharedStrings(z.read(SST).decode("utf-8"))
         members: list[ZipMember | Future[ZipMember]] = []
@@ -278,7 +261,7 @@ class SharedStrings:
         if m is None:
             raise ValueError("not a shared-string table")
         self._head = xml[:m.start()]
-        self._xmlns = _NS["m"]
+        self._xmlns = MAIN_NS
         self.refs = int(m.group(1))
         self.items: list[str] = re.findall(r"<si>(.*?)</si>", xml, re.S)
         self._index: dict[str, int] = {}  # by <si> content
@@ -337,24 +320,3 @@ class Deflater:
             return ZipMember(name, self._crc, self._size, b"".join(data))
 
         return self._pool.submit(finish)
-
-
-def raw_member(xlsx: bytes, info: zipfile.ZipInfo) -> ZipMember:
-    """A member of ``xlsx`` as it is (deflated bytes, CRC and size kept)."""
-    start = info.header_offset
-    sig, name_len, extra_len = struct.unpack_from("<I22xHH", xlsx, start)
-    if sig != 0x04034B50 or info.compress_type != zipfile.ZIP_DEFLATED:
-        raise ValueError(f"unexpected zip member {info.filename}")
-    start += 30 + name_len + extra_len
-    return ZipMember(info.filename, info.CRC, info.file_size,
-                     xlsx[start:start + info.compress_size])
-
-
-def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its member's name, from workbook.xml and its relationships."""
-    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
-    rid = f"{{{_NS['r']}}}id"
-    return {s.get("name", ""): "xl/" + targets[s.get(rid)].removeprefix("/xl/")
-            for s in book.findall("m:sheets/m:sheet", _NS)}

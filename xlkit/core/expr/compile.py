@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from xlkit.core.cache import BoundedCache
 from xlkit.core.expr.tree import Call, Expr, Lit, Op, Ref, Refs
 from xlkit.core.expr.values import (
     COMPARE,
@@ -51,7 +52,7 @@ def compile_rule(expr: Expr, computed: Callable[[str], bool],
         source = c.source(expr)
         fn = _COMPILED.get(source)
         if fn is None:
-            fn = _COMPILED[source] = _build(source)
+            fn = _COMPILED.put(source, _build(source))
     except (_NotCompiled, RecursionError, SyntaxError):  # odd, or too deep for Python
         fn = _walker(expr, computed, default)
         c.slots = {}
@@ -81,7 +82,7 @@ def run(program: dict[str, Rule], values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_COMPILED: dict[str, Callable[..., Any]] = {}
+_COMPILED: BoundedCache[str, Callable[..., Any]] = BoundedCache(4096)
 
 
 def _build(source: str) -> Callable[..., Any]:

@@ -1,0 +1,134 @@
+"""A workbook's package parts: xl/workbook.xml and its relationships → each sheet's part.
+
+One way for every caller (the reader, the fast builder, the report's row splicer), read as
+openpyxl reads a package: relationship targets made absolute against the folder of the part
+they belong to (``worksheets/sheet1.xml`` and ``/xl/worksheets/sheet1.xml`` both name
+``xl/worksheets/sheet1.xml``), a sheet without a relationship id dropped, a sheet whose part
+is missing or is a chart sheet skipped, the first sheet of a name kept. Parsed with the
+safe expat parser of :mod:`xlkit.ooxml.xml` (no DOCTYPE, no entities).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Container, Iterable
+from typing import IO, Any, NamedTuple
+
+from xlkit.ooxml.xml import feed, local_name, parser
+
+__all__ = ["MAIN_NS", "RESERVED_NAMES", "WORKBOOK", "WORKBOOK_RELS", "SheetParts", "Workbook",
+           "parse_rels", "parse_workbook", "resolve_sheets", "sheet_parts"]
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+#: Defined names that are not a field: print titles and area, a filter's range.
+RESERVED_NAMES = ("_xlnm.Print_Titles", "_xlnm.Print_Area", "_xlnm._FilterDatabase")
+
+Source = bytes | IO[bytes]
+
+
+class Workbook(NamedTuple):
+    date1904: bool
+    sheets: tuple[tuple[Any, Any, Any], ...]  # (name, relationship id, state), in order
+    defined: tuple[tuple[Any, str], ...]  # global defined names but RESERVED_NAMES: (name, text)
+
+
+def parse_workbook(src: Source) -> Workbook:
+    """xl/workbook.xml, read by local names as openpyxl reads it."""
+    p = parser()
+    depth = 0
+    section = ""
+    date1904 = False
+    sheets: list[tuple[Any, Any, Any]] = []
+    defined: dict[Any, list[str]] = {}
+    text: list[str] | None = None
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth, section, date1904, text
+        depth += 1
+        if text is not None:  # an element's text is what comes before its first child
+            text = None
+            p.CharacterDataHandler = None
+        if depth == 2:
+            section = local_name(name)
+            if section == "workbookPr":
+                v = attrs.get("date1904")
+                date1904 = bool(v) and v not in ("false", "f", "0")
+        elif depth == 3:
+            local = local_name(name)
+            if section == "sheets" and local == "sheet":
+                sheets.append((attrs.get("name"), attrs.get(REL_ID),
+                               attrs.get("state", "visible")))
+            elif section == "definedNames" and local == "definedName":
+                int(attrs.get("localSheetId") or 0)  # not a number: damaged (openpyxl too)
+                if attrs.get("localSheetId") is None and \
+                        attrs.get("name") not in RESERVED_NAMES:
+                    text = defined[attrs.get("name")] = []
+                    p.CharacterDataHandler = text.append
+
+    def end(name: str) -> None:
+        nonlocal depth, text
+        if text is not None:
+            text = None
+            p.CharacterDataHandler = None
+        depth -= 1
+
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    feed(p, src)
+    return Workbook(date1904, tuple(sheets),
+                    tuple((name, "".join(parts)) for name, parts in defined.items()))
+
+
+def parse_rels(src: Source, part: str) -> dict[Any, tuple[Any, Any]]:
+    """Relationship id → (type, target part) of the relationships part ``part`` (such as
+    ``xl/_rels/workbook.xml.rels``), targets made absolute as openpyxl does."""
+    found: dict[Any, tuple[Any, Any]] = {}
+    folder = posixpath.split(posixpath.dirname(part))[0]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if local_name(name) != "Relationship":
+            return
+        target = attrs.get("Target")
+        if attrs.get("TargetMode") != "External" and target is not None:
+            target = target[1:] if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(folder, target))
+        found[attrs.get("Id")] = (attrs.get("Type"), target)
+
+    p = parser()
+    p.StartElementHandler = start
+    feed(p, src)
+    return found
+
+
+class SheetParts(NamedTuple):
+    parts: dict[Any, str]  # sheet name -> its part (the first sheet of a name)
+    states: dict[Any, Any]  # sheet name -> visible | hidden | veryHidden
+
+
+def resolve_sheets(sheets: Iterable[tuple[Any, Any, Any]], rels: dict[Any, tuple[Any, Any]],
+                   present: Container[str]) -> SheetParts:
+    """Each sheet's part, from the workbook's sheets and its relationships; ``present``: the
+    package's part names. A relationship id that is not in ``rels`` raises KeyError (a
+    damaged package)."""
+    parts: dict[Any, str] = {}
+    states: dict[Any, Any] = {}
+    for name, rid, state in sheets:
+        if not rid:
+            continue  # openpyxl drops it with a warning
+        typ, target = rels[rid]
+        if target not in present or "chartsheet" in (typ or ""):
+            continue  # openpyxl skips a missing part; a chart sheet has no cells
+        parts.setdefault(name, target)
+        states[name] = state
+    return SheetParts(parts, states)
+
+
+def sheet_parts(read: Callable[[str], bytes], present: Container[str]) -> dict[Any, str]:
+    """Sheet name → its part, for a package whose parts ``read`` gives by name and whose
+    part names are ``present`` (``sheet_parts(z.read, z.namelist())`` for a zip)."""
+    book = parse_workbook(read(WORKBOOK))
+    return resolve_sheets(book.sheets, parse_rels(read(WORKBOOK_RELS), WORKBOOK_RELS),
+                          present).parts
