@@ -189,9 +189,9 @@ def _conditional_formats(ws, layout: Layout, fmt: _Formats) -> None:
             ws.conditional_format(rng, {"type": "formula", "criteria":
                                         f"=LEN({xl_rowcol_to_cell(cell.row, cell.col)})>0",
                                         "format": warn})
-    rate = layout.fields.get("exec.rate")
-    if rate is not None:
-        ws.conditional_format(_range(rate), {"type": "cell", "criteria": ">", "value": 1,
+    refs = layout.refs()
+    for cell, when in layout.highlights:  # derived from the checks (执行率 when 执行数 > 预算数)
+        ws.conditional_format(_range(cell), {"type": "formula", "criteria": "=" + when.excel(refs),
                                              "format": warn})
 
 

@@ -13,7 +13,10 @@ Field names:
                                     tier qscore score reason progress check
   grp.<g>.weight / grp.<g>.score / grp.<g>.check
   card.<i>.score / card.<g>.subtotal
-  total / grade / check.funds / signoff.<i>
+  total / grade / check.funds / check.total / signoff.<i>
+
+The ``check`` cells (校验) show the in-form checks of xlkit.core.checks; ``Layout.sites``
+binds those declarations to this form's fields, for the builder and the reader alike.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xlkit.core import scoring
+from xlkit.core import checks, scoring
 from xlkit.core.expr.compile import Rule, compile_rule, run
-from xlkit.core.expr.tree import ABS, AND, ISNUMBER, OR, ROUND, SUM, Expr, FormulaError, Ref, Refs
+from xlkit.core.expr.tree import ROUND, SUM, Expr, FormulaError, Ref, Refs
 from xlkit.core.spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
@@ -77,11 +80,16 @@ class Layout:
     indicator_rows: list[IndicatorRow] = field(default_factory=list)
     title_rows: int = 2
     row: int = 0
+    sites: list[checks.Site] = field(default_factory=list)  # the in-form checks, bound
+    #: cells shown red when an expression holds (derived from the checks)
+    highlights: list[tuple[Cell, Expr]] = field(default_factory=list)
     _refs: dict[str, str] | None = field(default=None, repr=False)
     _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
+    _read: tuple[dict[str, Expr], dict[str, Rule] | None] | None = field(
+        default=None, repr=False, compare=False)
 
     def add(self, cell: Cell) -> Cell:
-        self._refs = self._program = None
+        self._refs = self._program = self._read = None
         self.cells.append(cell)
         if cell.field:
             if cell.field in self.fields:
@@ -106,26 +114,67 @@ class Layout:
     def inputs(self) -> list[Cell]:
         return [c for c in self.cells if c.kind == "input"]
 
-    def evaluate(self, values: Mapping[str, Any], *, walk: bool = False) -> dict[str, Any]:
+    def evaluate(self, values: Mapping[str, Any], *, walk: bool = False,
+                 read: bool = False) -> dict[str, Any]:
         """Every formula field's value given the input/prefill values (blank → None).
-        The rules run compiled (xlkit.program); ``walk=True`` walks the expression trees
-        instead, the reference the compiled rules are tested against."""
-        return _Env(self, values).all() if walk else run(self.program(), values)
+        The rules run compiled (xlkit.core.expr.compile); ``walk=True`` walks the expression
+        trees instead, the reference the compiled rules are tested against.
+
+        ``read=True``: what the reader needs instead of the 校验 cells' texts — the value
+        ``check_mask(k)`` of every check site k (:meth:`checks.Site.mask`)."""
+        if read:
+            rules, _ = self._read_rules()
+            return _Env(self, rules, values).all() if walk else run(self.read_program(), values)
+        if walk:
+            return _Env(self, {f: c.rule for f, c in self.fields.items()
+                               if c.rule is not None}, values).all()
+        return run(self.program(), values)
 
     def program(self) -> dict[str, Rule]:
         """Each formula field's rule, compiled (once per layout)."""
         if self._program is None:
-            def computed(name: str) -> bool:
-                c = self.fields.get(name)
-                return c is not None and c.rule is not None
-
-            def default(name: str) -> Any:
-                c = self.fields.get(name)
-                return c.value if c is not None and c.kind == "prefill" else None
-
-            self._program = {f: compile_rule(c.rule, computed, default)
-                             for f, c in self.fields.items() if c.rule is not None}
+            self._program = self._compile({f: c.rule for f, c in self.fields.items()
+                                           if c.rule is not None})
         return self._program
+
+    def read_program(self) -> dict[str, Rule]:
+        """The reader's rules compiled: the formula cells but the 校验 cells, and each check
+        site's mask (once per layout)."""
+        rules, compiled = self._read_rules()
+        if compiled is None:
+            compiled = self._compile(rules)
+            self._read = rules, compiled
+        return compiled
+
+    def _read_rules(self) -> tuple[dict[str, Expr], dict[str, Rule] | None]:
+        if self._read is None:
+            rules = {f: c.rule for f, c in self.fields.items()
+                     if c.rule is not None and c.kind != "check"}
+            for k, site in enumerate(self.sites):
+                rules[check_mask(k)] = site.mask()
+            self._read = rules, None
+        return self._read
+
+    def _compile(self, rules: Mapping[str, Expr]) -> dict[str, Rule]:
+        def computed(name: str) -> bool:
+            return name in rules
+
+        def default(name: str) -> Any:
+            c = self.fields.get(name)
+            return c.value if c is not None and c.kind == "prefill" else None
+
+        return {f: compile_rule(e, computed, default) for f, e in rules.items()}
+
+    def site(self, site: checks.Site) -> None:
+        """Add a check site; the reader takes them scope by scope (checks.SCOPES)."""
+        self._read = None
+        self.sites.append(site)
+        self.sites.sort(key=lambda s: checks.SCOPES.index(s.scope))  # stable
+
+
+def check_mask(k: int) -> str:
+    """The name the reader's rules give check site k's mask (never a field name)."""
+    return f"!check{k}"
 
 
 def defined_name(field_name: str) -> str:
@@ -133,31 +182,32 @@ def defined_name(field_name: str) -> str:
 
 
 class _Env(dict):
-    def __init__(self, layout: Layout, values: Mapping[str, Any]):
+    def __init__(self, layout: Layout, rules: Mapping[str, Expr], values: Mapping[str, Any]):
         super().__init__()
         self.layout = layout
+        self.rules = rules
         self.values = values
 
     def get(self, name, default=None):
         if name in self:
             return self[name]
-        cell = self.layout.fields.get(name)
-        if cell is not None and cell.rule is not None:
+        rule = self.rules.get(name)
+        if rule is not None:
             try:
-                self[name] = cell.rule.evaluate(self)
+                self[name] = rule.evaluate(self)
             except FormulaError as exc:  # the cell shows an error value, as Excel would
                 self[name] = exc
             return self[name]
         if name in self.values:
             return self.values[name]
+        cell = self.layout.fields.get(name)
         if cell is not None and cell.kind == "prefill":
             return cell.value
         return default
 
     def all(self) -> dict[str, Any]:
-        for name, cell in self.layout.fields.items():
-            if cell.rule is not None:
-                self.get(name)
+        for name in self.rules:
+            self.get(name)
         return dict(self)
 
 
@@ -203,6 +253,12 @@ def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
         _scorecard(lay)
     _total(lay)
     _signoff(lay)
+    recommended = [(f"signoff.{i}", label) for i, label in enumerate(spec.signoff)]
+    if spec.goals:
+        recommended.append(("goals.actual", spec.goals.columns[1]))
+    site = checks.recommended_site(recommended)
+    if site is not None:
+        lay.site(site)
     return lay
 
 
@@ -315,30 +371,20 @@ def _funds(lay: Layout, issue) -> None:
 
 def _funds_check(lay: Layout) -> None:
     f = lay.spec.funds
-    checks: list[tuple[Expr, str]] = []
-    for row in f.rows:
-        if not row.parts:
-            continue
-        for col in f.columns:
-            total = Ref(f"funds.{row.key}.{col.key}")
-            parts = [Ref(f"funds.{p}.{col.key}") for p in row.parts]
-            filled = OR(*[ISNUMBER(p) for p in parts])
-            diff = total - sum_of(parts)
-            bad = AND(filled, OR(diff > 0.005, diff < -0.005))
-            checks.append((bad, f"{row.label}与各资金来源合计不一致（{col.label}）"))
-    cols = {c.key for c in f.columns}
-    for row in f.rows:
-        if {"full_year", "executed"} <= cols:
-            b, e = Ref(f"funds.{row.key}.full_year"), Ref(f"funds.{row.key}.executed")
-            checks.append((AND(ISNUMBER(b), ISNUMBER(e), e > b + 0.005),
-                           f"{row.label}：全年执行数大于全年预算数，请核对"))
-    if not checks:
+    site = checks.funds_site(f, "check.funds", list(lay.fields))
+    if site is None:
         return
+    lay.site(site)
     r = lay.row
     _label(lay, r, 0, 2, "资金校验")
-    lay.add(Cell(r, 3, "check", None, "check.funds", r, NCOLS - 1,
-                 rule=scoring.checks_rule(checks)))
+    lay.add(Cell(r, 3, "check", None, "check.funds", r, NCOLS - 1, rule=site.rule()))
     lay.row += 1
+    rate = lay.fields.get("exec.rate")
+    if rate is not None and f.execution is not None:  # 执行率 red when 执行数 > 预算数
+        over = f"funds.{f.execution.row}.executed"
+        for b in site.checks:
+            if b.check.code == "check.over_execution" and b.field == over:
+                lay.highlights.append((rate, b.when))
 
 
 def sum_of(parts: Sequence[Expr]) -> Expr:
@@ -459,6 +505,8 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
         put("progress", "text", "如：已完成、100%")
         put("reason", "longtext", "未完成的说明原因")
         lay.heights[r] = 30
+        # the plain table of the 2011 form has no 校验 column: its checks are the reader's
+        lay.site(checks.row_site(i, level2, False, None))
         return
     put("weight", "weight", "本指标分值", t.get("weight"))
     put("tier", "tier", "定性指标选择档次：达成 / 部分达成 / 未达成",
@@ -474,29 +522,10 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     c0, c1 = cols["score"]
     lay.add(Cell(r, c0, "formula", None, p + "score", r, c1, "score", rule=rule))
     c0, c1 = cols["check"]
-    lay.add(Cell(r, c0, "check", None, p + "check", r, c1, rule=_indicator_checks(ref)))
+    site = checks.row_site(i, level2, True, p + "check")
+    lay.site(site)
+    lay.add(Cell(r, c0, "check", None, p + "check", r, c1, rule=site.rule()))
     lay.heights[r] = 30
-
-
-def _indicator_checks(ref: Mapping[str, Ref]) -> Expr:
-    d, t, a, w = ref["direction"], ref["target"], ref["actual"], ref["weight"]
-    tier, q, score, reason = ref["tier"], ref["qscore"], ref["score"], ref["reason"]
-    started = OR(ISNUMBER(q), a.ne(""))
-    quantitative = OR(d.eq("≥"), d.eq("≤"), d.eq("="))
-    checks: list[tuple[Expr, str]] = [
-        (AND(started, d.eq("")), "请选择指标方向"),
-        (AND(started, ISNUMBER(w).eq(False)), "请填写分值"),
-        (AND(quantitative, a.ne(""), ISNUMBER(a).eq(False)), "定量指标的实际完成值应填数字"),
-        (AND(quantitative, t.ne(""), ISNUMBER(t).eq(False)), "定量指标的年度指标值应填数字"),
-        (AND(ref["unit"].eq("%"), ISNUMBER(t), ISNUMBER(a), t >= 2, a > 0, a <= 1),
-         "疑似把百分比填成了小数，请按百分数数值填写（如 95）"),
-        (AND(d.eq("定性"), ISNUMBER(q), tier.eq("")), "请选择定性档次"),
-        (AND(d.eq("定性"), ISNUMBER(q), ISNUMBER(w), OR(q > w, q < 0)), "得分超出 0 至分值的范围"),
-        (AND(d.eq("定性"), ISNUMBER(q), ISNUMBER(w), tier.ne(""),
-             scoring.tier_ok_rule(tier, q, w).eq(False)), "得分不在所选档次的区间内"),
-        (AND(ISNUMBER(score), ISNUMBER(w), score < w, reason.eq("")), "请填写偏差原因"),
-    ]
-    return scoring.checks_rule(checks)
 
 
 def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> None:
@@ -508,12 +537,12 @@ def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> No
                  cols["weight"][1], "weight", rule=ROUND(SUM(weights), 2)))
     lay.add(Cell(r, cols["score"][0], "formula", None, f"grp.{gi}.score", r, cols["score"][1],
                  "score", rule=scoring.total_rule([scores])))
-    wsum = Ref(f"grp.{gi}.weight")
-    rule = scoring.checks_rule([
-        (AND(wsum > 0, ABS(wsum - weight) > 0.005), f"本组分值合计应为 {weight:g}"),
-    ])
+    ind = lay.spec.indicators
+    assert ind is not None
+    site = checks.group_site(gi, ind.groups[gi].name, weight, weights.names, f"grp.{gi}.check")
+    lay.site(site)
     lay.add(Cell(r, cols["check"][0], "check", None, f"grp.{gi}.check", r, cols["check"][1],
-                 rule=rule))
+                 rule=site.rule()))
 
 
 # --- scorecard (common-2011) ----------------------------------------------------------
@@ -555,6 +584,7 @@ def _scorecard(lay: Layout) -> None:
                 _value(lay, r, 8, 8, p + "score", None, "score",
                        f"在 0 至 {item.weight:g} 之间打分", max_ref=p + "weight")
                 how = "自评打分"
+                lay.site(checks.card_site(i, item.name, item.weight))
             _label(lay, r, 9, 12, how)
             nxt = g.items[k + 1].level2 if k + 1 < len(g.items) else None
             if nxt != item.level2:
@@ -595,7 +625,19 @@ def _total(lay: Layout) -> None:
     bands = "；".join(f"{g.name} ≥ {g.min:g}" if g.min else f"{g.name} < {prev:g}"
                       for g, prev in zip(lay.spec.grades,
                                          [0.0] + [g.min for g in lay.spec.grades], strict=False))
-    _label(lay, r, 10, NCOLS - 1, bands)
+    spec = lay.spec
+    if spec.indicators and spec.indicators.scored and lay.indicator_rows:
+        # the form's weights add up to 100: checked in the 校验 column of the 总分 row
+        _label(lay, r, 10, NCOLS - 2, bands)
+        exec_weight = spec.execution_weight + (
+            sum(g.weight for g in spec.scorecard.groups) if spec.scorecard else 0)
+        weights = [f"ind.{x.index}.weight" for x in lay.indicator_rows]
+        site = checks.form_site(exec_weight, weights, "check.total")
+        lay.site(site)
+        lay.add(Cell(r, NCOLS - 1, "check", None, "check.total", r, NCOLS - 1,
+                     rule=site.rule()))
+    else:
+        _label(lay, r, 10, NCOLS - 1, bands)
     lay.heights[r] = 24
     lay.row = r + 1
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkit.core.cache import BoundedCache
+from xlkit.core.checks import ROW, Bound, Site, failing
 from xlkit.core.layout import (
     PLAIN_COLUMNS,
     SCORED_COLUMNS,
@@ -21,11 +22,11 @@ from xlkit.core.layout import (
     Cell,
     Layout,
     build_layout,
+    check_mask,
     defined_name,
 )
 from xlkit.core.meta import key_id, parse_rows, verify
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
-from xlkit.core.scoring import tier_ok
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
 from xlkit.findings import ERROR, HINT, Finding, finding
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
@@ -227,7 +228,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                 sheet="_meta", **where)) from None
     layout = shape.layout
     recorded = payload.get("fields") or {}
-    if layout.refs() != recorded:
+    if layout.refs() != recorded and not shape.compatible(recorded):
         raise _Rejected(finding("meta.incompatible", f"表式 {tid} 第 {tver} 版的格式与当前版本不同，"
                                 "无法按当前版本读取，请用当前下发的表格重新填报", sheet="_meta",
                                 **where))
@@ -269,7 +270,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     _check_issued(form)
     _parse_inputs(form)
     shape.reads += 1  # compiling costs some eight walks: a shape seen once is walked
-    form.computed = layout.evaluate(form.env, walk=shape.reads <= WALKED_READS)
+    form.computed = layout.evaluate(form.env, walk=shape.reads <= WALKED_READS, read=True)
     _check_formulas(form)
     _check_form(form)
     _records(form)
@@ -290,6 +291,14 @@ class _Shape:
     located: tuple[dict, dict[str, tuple[str, str]], list[str]] | None = None
     # what _read_cells asks for, by that same ``where``: (where, cells by sheet, spots)
     plan: tuple[dict, dict[str, list[str]], list[tuple[str, str]]] | None = None
+
+    def compatible(self, recorded: dict[str, Any]) -> bool:
+        """The fields read sit where ``recorded`` (a return's field map) has them: the 校验
+        cells, never read, may differ (a form issued before its checks changed)."""
+        refs = self.layout.refs()
+        mine = {f: refs[f] for f in self.read}
+        return mine == {f: a for f, a in recorded.items() if f in mine} and all(
+            f in mine or f.endswith(".check") or f.startswith("check.") for f in recorded)
 
     @classmethod
     def of(cls, layout: Layout) -> _Shape:
@@ -524,97 +533,110 @@ def _num(v: Any) -> float | None:
 
 
 def _check_form(form: _Form) -> None:
-    spec, env, lay = form.spec, form.env, form.layout
-    f = spec.funds
-    cols = {c.key for c in f.columns}
-    if "executed" in cols and env.get(f"funds.{f.rows[0].key}.executed") is None \
-            and f"funds.{f.rows[0].key}.executed" in lay.fields:
-        fld = f"funds.{f.rows[0].key}.executed"
-        form.add("value.required", f"「{form.label(fld)}」未填写", fld)
-    for row in f.rows:
-        b, e = _num(env.get(f"funds.{row.key}.full_year")), _num(env.get(f"funds.{row.key}.executed"))
-        if b is not None and e is not None and e > b + TOLERANCE:
-            fld = f"funds.{row.key}.executed"
-            form.add("check.over_execution", f"{row.label}：全年执行数 {e:g} 大于全年预算数 {b:g}",
-                     fld, b, e)
-        if row.parts:
-            for col in f.columns:
-                parts = [_num(env.get(f"funds.{p}.{col.key}")) for p in row.parts]
-                if all(x is None for x in parts):
-                    continue
-                total = _num(env.get(f"funds.{row.key}.{col.key}")) or 0.0
-                got = round(sum(x or 0.0 for x in parts), 6)
-                if abs(got - total) > TOLERANCE:
-                    fld = f"funds.{row.key}.{col.key}"
-                    form.add("check.fund_parts", f"{col.label}：各资金来源合计 {got:g} 与"
-                             f"{row.label} {total:g} 不一致（差 {got - total:+g}）", fld, total, got)
-    _check_indicators(form)
-    _check_scorecard(form)
-    _check_weights(form)
-    for i, label in enumerate(spec.signoff):
-        if env.get(f"signoff.{i}") in (None, ""):
-            form.add("value.recommended", f"「{label}」未填写", f"signoff.{i}")
-    if spec.goals and env.get("goals.actual") in (None, ""):
-        form.add("value.recommended", f"「{spec.goals.columns[1]}」未填写", "goals.actual")
-
-
-def _check_indicators(form: _Form) -> None:
-    env, lay = form.env, form.layout
-    if not lay.spec.indicators:
-        return
-    scored = lay.spec.indicators.scored
-    get = env.get
-    for r in lay.indicator_rows:
-        p = f"ind.{r.index}."
-        if all(get(p + k) in (None, "") for k in ("name", "actual", "qscore", "target")):
-            continue  # an untouched row
-
-        def v(k: str, p: str = p) -> Any:
-            return env.get(p + k)
-
-        name = v("name")
-        if name in (None, ""):
-            form.add("value.required", f"第 {r.index + 1} 个三级指标（{r.level2}）填了内容但没有"
-                     "指标名称", p + "name")
-        d = v("direction")
-        if d is None:
-            form.add("value.required", f"「{form.label(p + 'direction')}」未选择", p + "direction")
-        if scored and _num(v("weight")) is None:
-            form.add("value.required", f"「{form.label(p + 'weight')}」未填写", p + "weight")
-        if d == "定性":
-            if scored and v("tier") is None:
-                form.add("value.required", f"「{form.label(p + 'tier')}」未选择", p + "tier")
-            if scored and _num(v("qscore")) is None:
-                form.add("value.required", f"「{form.label(p + 'qscore')}」未填写", p + "qscore")
-        else:
-            actual = form.parsed.get(p + "actual")
-            if v("actual") in (None, ""):
-                form.add("value.required", f"「{form.label(p + 'actual')}」未填写", p + "actual")
-            elif d in ("≥", "≤", "=") and _num(v("actual")) is None:
-                why = f"（{actual.problem}）" if actual and actual.problem else ""
-                form.add("value.not_number", f"「{form.label(p + 'actual')}」应为数字，填的是 "
-                         f"'{actual.raw if actual else v('actual')}'{why}", p + "actual",
-                         actual=actual.raw if actual else v("actual"))
-            elif actual is not None and actual.comparator:
-                form.add("value.implausible", f"「{form.label(p + 'actual')}」带有比较词 "
-                         f"'{actual.raw}'，按 {actual.value:g} 计算", p + "actual",
-                         actual=actual.raw)
-            _plausible(form, p)
-        if not scored:
+    """The in-form checks (xlkit.core.checks), as the layout binds them: every site's
+    failing checks, from the mask its compiled rule computed over the parsed values."""
+    computed = form.computed
+    for k, site in enumerate(form.layout.sites):
+        mask = computed.get(check_mask(k))
+        if mask.__class__ is not float:
+            if not mask:  # 0: nothing fails (or an untouched row)
+                continue
+            mask = _mask_walked(form, site)
+        if site.scope == "row":
+            _row(form, site, mask)
             continue
-        w, score = _num(v("weight")), _num(form.computed.get(p + "score"))
-        q = _num(v("qscore"))
-        if d == "定性" and q is not None and w is not None:
-            if q > w + 1e-9:
-                form.add("check.score_over_weight", f"「{name}」定性得分 {q:g} 超过分值 {w:g}",
-                         p + "qscore", w, q)
-            elif v("tier") is not None and not tier_ok(v("tier"), q, w):
-                form.add("check.tier_band", f"「{name}」选了“{v('tier')}”，得分 {q:g} 不在该档次"
-                         f"区间内", p + "qscore", v("tier"), q)
-        if score is not None and w is not None and score < w - 1e-9 and \
-                v("reason") in (None, ""):
-            form.add("check.reason_missing", f"「{name}」得分 {score:g} 低于分值 {w:g}，"
-                     "须填写偏差原因分析及改进措施", p + "reason", w, score)
+        for b in failing(site, mask):
+            _emit(form, b)
+
+
+def _mask_walked(form: _Form, site: Site) -> float:
+    """A site's mask when its rule gave an error value: each check on its own, a check
+    that cannot be evaluated counting as passed."""
+    env = _Values(form)
+    if site.gate is not None and not _holds(site.gate, env):
+        return 0.0
+    mask = float(1 << len(site.checks)) if site.gate is not None else 0.0
+    for k, b in enumerate(site.checks):
+        if _holds(b.when, env):
+            mask += 1 << k
+    return mask
+
+
+def _holds(expr: Any, env: _Values) -> bool:
+    try:
+        return expr.evaluate(env) is True
+    except Exception:  # noqa: BLE001 - an error value, or a comparison with one
+        return False
+
+
+class _Values:
+    """What a check's expressions read: the computed fields, else the parsed values."""
+
+    def __init__(self, form: _Form):
+        self.computed, self.env = form.computed, form.env
+
+    def get(self, name: str, default: Any = None) -> Any:
+        c = self.computed
+        return c[name] if name in c else self.env.get(name, default)
+
+
+def _emit(form: _Form, b: Bound) -> None:
+    """A failing check as a finding: its message made from the declaration."""
+    c = b.check
+    params: dict[str, Any] = dict(b.params)
+    if b.values:
+        env = _Values(form)
+        for name, expr in b.values.items():
+            try:
+                params[name] = expr.evaluate(env)
+            except Exception:  # noqa: BLE001 - shown as the error it is
+                params[name] = None
+    msg = c.message
+    if "{label}" in msg:
+        params["label"] = form.label(b.field)
+    if "{raw}" in msg:
+        parsed = form.parsed.get(b.field)
+        params["raw"] = parsed.raw if parsed else form.env.get(b.field)
+        params["why"] = f"（{parsed.problem}）" if parsed and parsed.problem else ""
+    form.add(c.code, msg.format(**params), b.field,
+             params.get(c.expected) if c.expected else None,
+             params.get(c.actual) if c.actual else None)
+
+
+#: The row checks after which the reader's own checks of the typed 实际完成值 come: they
+#: are reported in this place, as they always were.
+_TYPED_AFTER = "row.target_number"
+
+
+def _row(form: _Form, site: Site, mask: float) -> None:
+    """A touched indicator row's failing checks, with the reader's checks of what was typed
+    in 实际完成值 (comparators, units, implausible figures) in their place."""
+    p = site.checks[0].field.rsplit(".", 1)[0] + "."
+    typed = False
+    for b in failing(site, mask):
+        if not typed and b.check.id in _AFTER:
+            typed = True
+            _typed_actual(form, p)
+        _emit(form, b)
+    if not typed:
+        _typed_actual(form, p)
+
+
+_AFTER = frozenset(c.id for c in ROW[[c.id for c in ROW].index(_TYPED_AFTER) + 1:])
+
+
+def _typed_actual(form: _Form, p: str) -> None:
+    env = form.env
+    if env.get(p + "direction") == "定性":
+        return
+    actual = form.parsed.get(p + "actual")
+    a = env.get(p + "actual")
+    if a in (None, "") or (env.get(p + "direction") in ("≥", "≤", "=") and _num(a) is None):
+        pass  # blank, or not a number: the declared checks said so
+    elif actual is not None and actual.comparator:
+        form.add("value.implausible", f"「{form.label(p + 'actual')}」带有比较词 "
+                 f"'{actual.raw}'，按 {actual.value:g} 计算", p + "actual", actual=actual.raw)
+    _plausible(form, p)
 
 
 def _plausible(form: _Form, p: str) -> None:
@@ -634,52 +656,10 @@ def _plausible(form: _Form, p: str) -> None:
                  f"年度指标值为 {t:g}%：疑似录入错误（原值 '{parsed.raw if parsed else a}'）",
                  p + "actual", t, parsed.raw if parsed else a)
     elif is_pct and t >= 2 and 0 < a <= 1:
-        form.add("value.implausible", f"「{form.label(p + 'actual')}」为 {a:g}，年度指标值为 {t:g}%："
-                 "疑似把百分比填成了小数", p + "actual", t, a)
+        pass  # a percentage typed as a fraction: the declared check row.percent_as_fraction
     elif t > 0 and a >= 10 * t:
         form.add("value.implausible", f"「{form.label(p + 'actual')}」{a:g} 是年度指标值 {t:g} 的 "
                  f"{a / t:.0f} 倍，请核对", p + "actual", t, a)
-
-
-def _check_scorecard(form: _Form) -> None:
-    sc = form.spec.scorecard
-    if not sc:
-        return
-    i = 0
-    for g in sc.groups:
-        for it in g.items:
-            fld = f"card.{i}.score"
-            c = form.layout.fields[fld]
-            if c.kind == "input":
-                q = _num(form.env.get(fld))
-                if q is None:
-                    form.add("value.required", f"「{it.name}」未打分", fld)
-                elif q > it.weight + 1e-9:
-                    form.add("check.score_over_weight", f"「{it.name}」得分 {q:g} 超过分值 "
-                             f"{it.weight:g}", fld, it.weight, q)
-            i += 1
-
-
-def _check_weights(form: _Form) -> None:
-    spec, env, lay = form.spec, form.env, form.layout
-    ind = spec.indicators
-    if not (ind and ind.scored):
-        return
-    total = spec.execution_weight + sum(g.weight for g in spec.scorecard.groups) \
-        if spec.scorecard else spec.execution_weight
-    any_weight = False
-    for gi, g in enumerate(ind.groups):
-        rows = [r for r in lay.indicator_rows if r.group == gi]
-        ws = [_num(env.get(f"ind.{r.index}.weight")) for r in rows]
-        s = round(sum(w or 0.0 for w in ws), 6)
-        any_weight |= any(w is not None for w in ws)
-        total += s
-        if rows and any(w is not None for w in ws) and abs(s - (g.weight or 0)) > TOLERANCE:
-            form.add("check.group_weights", f"{g.name}各三级指标分值之和为 {s:g}，应为 {g.weight:g}",
-                     f"grp.{gi}.weight", g.weight, s)
-    if any_weight and abs(total - 100) > TOLERANCE:
-        form.add("check.weights_total", f"执行率与各指标分值合计为 {total:g}，应为 100", "total",
-                 100, total)
 
 
 # ------------------------------------------------------------------------------ records
