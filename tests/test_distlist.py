@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 import openpyxl
 import pytest
 
-from xlkit.inputs.budget_list import ListError, ListProblem, read_list, read_targets
+from xlkit.findings import InputError
+from xlkit.inputs.budget_list import note, read_list, read_targets
 
 HEADER = ["单位编码", "单位名称", "主管部门", "项目编码", "项目名称", "年初预算数",
           "全年预算数", "当年财政拨款", "上年结转资金", "其他资金", "联系人", "联系电话"]
@@ -47,6 +49,14 @@ def only(problems):
 
 
 # --------------------------------------------------------------------------- happy path
+
+
+def rcv(p):
+    """(row, column, raw value) of a list finding, as the user reads them."""
+    from xlkit.inputs.budget_list import _LABELS
+
+    column = _LABELS[p.field] if p.field else p.actual
+    return int(re.sub(r"[A-Z]+", "", p.cell)), column, p.actual if p.field else None
 
 
 def test_happy_path_xlsx(tmp_path):
@@ -106,7 +116,7 @@ def test_money_with_unit_text(tmp_path):
     result = read_list(path)
     assert [r["funds"][("total", "full_year")] for r in result.rows] == [1500]
     p = only(result.problems)
-    assert (p.row, p.column, p.value) == (3, "全年预算数", "1500元")
+    assert rcv(p) == (3, "全年预算数", "1500元")
     assert "单位是元" in p.message
 
 
@@ -197,7 +207,7 @@ def test_row_problem(tmp_path, override, column, value, message):
     ])
     result = read_list(path)
     p = only(result.problems)
-    assert (p.row, p.column, p.value, p.message) == (4, column, value, message)
+    assert (*rcv(p), p.message) == (4, column, value, message)
     assert (p.file, p.sheet) == (str(path), "清单")
     assert [r["project_code"] for r in result.rows] == ["P001", "P003"]
     assert result.total_rows == 3
@@ -228,7 +238,7 @@ def test_duplicate_project_code(tmp_path):
         row(project="P001", pname="重复二"),
     ])
     result = read_list(path)
-    assert [(p.row, p.column, p.value, p.message) for p in result.problems] == [
+    assert [(*rcv(p), p.message) for p in result.problems] == [
         (6, "项目编码", "P001", "项目编码 P001 与第 4 行重复"),
         (7, "项目编码", "P001", "项目编码 P001 与第 4 行重复"),
     ]
@@ -245,7 +255,7 @@ def test_duplicate_unit_code_at_unit_level(tmp_path):
     ])
     result = read_list(path, level="unit")
     p = only(result.problems)
-    assert (p.row, p.column, p.message) == (4, "单位编码", "单位编码 101001 与第 2 行重复")
+    assert (*rcv(p)[:2], p.message) == (4, "单位编码", "单位编码 101001 与第 2 行重复")
     assert [r["unit_code"] for r in result.rows] == ["101001", "101002"]
     # the same list read per project: duplicate unit codes are normal there
     assert read_list(xlsx(tmp_path, [HEADER, row(), row(project="P002")])).problems == []
@@ -259,23 +269,26 @@ def test_unknown_column_reported_once(tmp_path):
         [2, *row(project="P002"), None],
     ])
     result = read_list(path)
-    assert [(p.row, p.column, p.message) for p in result.problems] == [
+    assert [(*rcv(p)[:2], p.message) for p in result.problems] == [
         (2, "序号", "未知列，已忽略"), (2, "备注", "未知列，已忽略")]
     assert len(result.rows) == 2
 
 
-def test_problem_str():
-    p = ListProblem("预算清单.xlsx", "Sheet1", 5, "全年预算数", "abc", "全年预算数不是数字")
-    assert str(p) == "预算清单.xlsx 第 5 行「全年预算数」: 全年预算数不是数字（原值：'abc'）"
-    p = ListProblem("预算清单.csv", None, None, None, None, "没有数据")
-    assert str(p) == "预算清单.csv: 没有数据"
+def test_problem_note(tmp_path):
+    """A row problem is a finding (list.row, with file, sheet and cell); the command line
+    words it as before, with the row and the column the user sees."""
+    path = xlsx(tmp_path, [HEADER, row(full="abc")])
+    p = only(read_list(path).problems)
+    assert (p.code, p.severity, p.sheet, p.cell, p.field, p.actual) == (
+        "list.row", "错误", "清单", "G2", "full_year", "abc")
+    assert note(p) == f"{path} 第 2 行「全年预算数」: 全年预算数不是数字（原值：'abc'）"
 
 
 # --------------------------------------------------------------------------- unreadable files
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ListError, match="找不到文件") as e:
+    with pytest.raises(InputError, match="找不到文件") as e:
         read_list(tmp_path / "没有.xlsx")
     assert "没有.xlsx" in str(e.value)
 
@@ -283,7 +296,7 @@ def test_missing_file(tmp_path):
 def test_wrong_extension(tmp_path):
     path = tmp_path / "清单.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(ListError, match=r"不支持的文件类型.*清单\.xls.*\.xlsx 或 \.csv"):
+    with pytest.raises(InputError, match=r"不支持的文件类型.*清单\.xls.*\.xlsx 或 \.csv"):
         read_list(path)
 
 
@@ -291,13 +304,13 @@ def test_wrong_extension(tmp_path):
 def test_corrupt_or_encrypted_xlsx(tmp_path, content):
     path = tmp_path / "坏文件.xlsx"
     path.write_bytes(content)
-    with pytest.raises(ListError, match="坏文件.xlsx 无法打开（文件损坏或已加密）"):
+    with pytest.raises(InputError, match="坏文件.xlsx 无法打开（文件损坏或已加密）"):
         read_list(path)
 
 
 def test_missing_required_column_lists_seen_headers(tmp_path):
     path = xlsx(tmp_path, [["单位编码", "单位名称", "项目编码", "项目名称", "预算金额"]])
-    with pytest.raises(ListError) as e:
+    with pytest.raises(InputError) as e:
         read_list(path)
     assert str(e.value) == (f"{path} 缺少必需的列「全年预算数」；"
                             "找到的列：单位编码、单位名称、项目编码、项目名称、预算金额")
@@ -305,26 +318,26 @@ def test_missing_required_column_lists_seen_headers(tmp_path):
 
 def test_project_columns_required_at_project_level(tmp_path):
     path = xlsx(tmp_path, [["单位编码", "单位名称", "全年预算数"]])
-    with pytest.raises(ListError, match="「项目编码」「项目名称」"):
+    with pytest.raises(InputError, match="「项目编码」「项目名称」"):
         read_list(path)
 
 
 def test_no_header_row(tmp_path):
     path = xlsx(tmp_path, [["标题"], *[[f"说明{i}"] for i in range(10)], HEADER])
-    with pytest.raises(ListError, match="找不到表头"):
+    with pytest.raises(InputError, match="找不到表头"):
         read_list(path)
 
 
 def test_header_unit_contradicting_money_unit(tmp_path):
     path = xlsx(tmp_path, [[h.replace("全年预算数", "全年预算数（元）") for h in HEADER], row()])
-    with pytest.raises(ListError, match="单位是元.*万元"):
+    with pytest.raises(InputError, match="单位是元.*万元"):
         read_list(path)
 
 
 def test_undecodable_csv(tmp_path):
     path = tmp_path / "清单.csv"
     path.write_bytes(b"\xff\xfe\x00\xd8" * 10)
-    with pytest.raises(ListError, match="编码"):
+    with pytest.raises(InputError, match="编码"):
         read_list(path)
 
 
@@ -411,16 +424,16 @@ def test_target_problem(tmp_path, override, column, value, message):
     ], name="目标.xlsx")
     targets, problems = read_targets(path)
     p = only(problems)
-    assert (p.row, p.column, p.value, p.message) == (3, column, value, message)
+    assert (*rcv(p), p.message) == (3, column, value, message)
     assert [t["name"] for t in targets["P001"]] == ["前", "后"]
 
 
 def test_targets_unknown_column_and_missing_column(tmp_path):
     path = xlsx(tmp_path, [[*TARGET_HEADER, "备注"], target()], name="目标.xlsx")
     targets, problems = read_targets(path)
-    assert [(p.row, p.column, p.message) for p in problems] == [(1, "备注", "未知列，已忽略")]
+    assert [(*rcv(p)[:2], p.message) for p in problems] == [(1, "备注", "未知列，已忽略")]
     assert len(targets["P001"]) == 1
 
     path = xlsx(tmp_path, [["项目编码", "一级指标", "二级指标", "三级指标"]], name="缺列.xlsx")
-    with pytest.raises(ListError, match="缺少必需的列「分值」；找到的列：项目编码、一级指标"):
+    with pytest.raises(InputError, match="缺少必需的列「分值」；找到的列：项目编码、一级指标"):
         read_targets(path)

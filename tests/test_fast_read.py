@@ -24,10 +24,11 @@ from workbooks import ISSUE, TARGETS, cell, fill, name_map
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
 from xlkit.core.spec import load_spec
+from xlkit.findings import InputError
 from xlkit.ooxml.safety import DEFAULT_LIMITS
 from xlkit.read.batch import _work
 from xlkit.read.fastsource import ZipXmlSource, shows_percent
-from xlkit.read.source import OpenpyxlSource, SourceError, open_source
+from xlkit.read.source import OpenpyxlSource, open_source
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "corpus" / "hostile"
 SAMPLE_KEY = (SAMPLES / "示例密钥.txt").read_bytes().strip()
@@ -328,7 +329,7 @@ def test_damage_found_late_is_a_source_error(good_return, tmp_path):
     path = _rezip(good_return, tmp_path / "late.xlsx", DAMAGE["bad number"][0])
     src = ZipXmlSource(path)
     src.load("自评表", ["H6"])
-    with pytest.raises(SourceError) as exc:
+    with pytest.raises(InputError) as exc:
         src.cell("自评表", "H6")
     assert exc.value.code == "file.corrupt" and "文件损坏" in str(exc.value)
 
@@ -510,7 +511,7 @@ def test_doctype_anywhere_is_refused_by_the_parser(crafted, tmp_path):
 
     path = _rezip(crafted, tmp_path / "doctype.xlsx", edit)
     src = ZipXmlSource(path)
-    with pytest.raises(SourceError) as exc:
+    with pytest.raises(InputError) as exc:
         src.load("表 1", ["A3"])
     assert exc.value.code == "file.xml_unsafe"
     src.close()
@@ -524,7 +525,7 @@ def test_only_the_needed_rows_are_parsed(crafted, tmp_path):
     src = ZipXmlSource(path)
     src.load("表 1", ["A3", "C4"])
     assert src.cell("表 1", "A3").value == 1200
-    with pytest.raises(SourceError) as exc:
+    with pytest.raises(InputError) as exc:
         src.load("表 1", ["A8"])
     assert exc.value.code == "file.corrupt"
     src.close()

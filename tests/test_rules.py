@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from xlkit.findings import InputError
 from xlkit.round.rules import Missing, RuleError, builtin_rules, load_rules, render, rule_from
 
 
@@ -94,5 +95,5 @@ rules:
     assert any(b.startswith("规则 own.bad_syntax：") and "语法错误" in b for b in broken)
     assert any(b.startswith("规则 own.bad_severity：") and "严重" in b for b in broken)
     assert any("own.ok" in b and "重复" in b for b in broken)
-    with pytest.raises(RuleError, match="找不到规则文件"):
+    with pytest.raises(InputError, match="找不到规则文件"):
         load_rules(tmp_path / "none.yaml")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from xlkit.findings import InputError
 from xlkit.inputs import sheet as sheetio
 
 SAMPLES = Path(__file__).parent.parent / "samples"
@@ -15,7 +16,7 @@ SAMPLES = Path(__file__).parent.parent / "samples"
 
 def both(path: Path) -> tuple[list[sheetio.Sheet], list[sheetio.Sheet]]:
     fast = sheetio.load_book(path)
-    thorough = sheetio._load_xlsx_openpyxl(str(path), sheetio.SheetError, None, False)
+    thorough = sheetio._load_xlsx_openpyxl(str(path), "input.sheet", None, False)
     return fast, thorough
 
 
@@ -76,7 +77,7 @@ def test_error_cell_keeps_its_raw_value(tmp_path: Path) -> None:
 def test_one_sheet_by_name_and_missing_name(tmp_path: Path) -> None:
     path = awkward(tmp_path / "a.xlsx")
     assert [s.sheet for s in sheetio.load_book(path, sheet="隐藏")] == ["隐藏"]
-    with pytest.raises(sheetio.SheetError, match="找不到工作表「无此表」"):
+    with pytest.raises(InputError, match="找不到工作表「无此表」"):
         sheetio.load_book(path, sheet="无此表")
 
 

@@ -9,7 +9,8 @@ import yaml
 from click.testing import CliRunner
 
 from xlkit.cli import main
-from xlkit.core.spec import SpecError, builtin_specs, load_spec, parse_spec, templates_dir
+from xlkit.core.spec import builtin_specs, load_spec, parse_spec, templates_dir
+from xlkit.findings import InputError
 
 
 def _data(spec_id: str) -> dict:
@@ -27,7 +28,7 @@ def test_builtin_specs_load_and_weights_sum_to_100():
 
 
 def _problems(data) -> list[str]:
-    with pytest.raises(SpecError) as exc:
+    with pytest.raises(InputError) as exc:
         parse_spec(data, "t.yaml")
     return exc.value.problems
 
@@ -79,10 +80,10 @@ def test_local_variant_by_path_and_unknown_id(tmp_path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     spec = load_spec(str(path))
     assert (spec.id, spec.indicators.reverse_rule) == ("project-2020-hn", "linear")
-    with pytest.raises(SpecError, match="没有这个表式"):
+    with pytest.raises(InputError, match="没有这个表式"):
         load_spec("project-1999")
     path.write_text("id: [unclosed", encoding="utf-8")
-    with pytest.raises(SpecError, match="YAML 无法解析"):
+    with pytest.raises(InputError, match="YAML 无法解析"):
         load_spec(path)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 
 from xlkit import __version__
-from xlkit.core.spec import SpecError, builtin_specs, load_spec
+from xlkit.core.spec import builtin_specs, load_spec
+from xlkit.findings import InputError
 
 EXIT_OK, EXIT_ROWS, EXIT_INPUT = 0, 1, 2
 
@@ -22,12 +23,19 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_INPUT)
 
 
+def _unusable(exc: InputError) -> None:
+    """An input that cannot be used, said in Chinese; exit 2."""
+    if exc.code == "input.spec":
+        lines = "\n".join(f"  {p}" for p in exc.problems)
+        _fail(f"表式 {exc.source} 有误：\n{lines}")
+    _fail(str(exc))
+
+
 def _load_spec(ref: str):
     try:
         return load_spec(ref)
-    except SpecError as exc:
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        _fail(f"表式 {exc.source} 有误：\n{lines}")
+    except InputError as exc:
+        _unusable(exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,7 +49,7 @@ def templates() -> None:
     """列出可用的表式（id、版本、名称）。"""
     try:
         specs = builtin_specs()
-    except SpecError as exc:
+    except InputError as exc:
         _fail(str(exc))
     for s in specs:
         click.echo(f"{s.id:<16} v{s.version:<3} {s.title}  ({s.source})")
@@ -68,13 +76,9 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
           force, blank, output) -> None:
     """按预算清单为每个项目生成锁定、预填的绩效自评表。"""
     from xlkit.build import build_workbook, write_atomic
-    from xlkit.core.meta import KeyFileError, load_key
 
     spec = _load_spec(spec_ref)
-    try:
-        key = load_key(key_file)
-    except KeyFileError as exc:
-        _fail(str(exc))
+    key = _key(key_file)
     if key is None:
         click.echo("提示：未提供签名密钥（--key-file 或 XLKIT_KEY），生成的工作簿未签名，"
                    "回收时无法发现预填数据被改动。", err=True)
@@ -98,17 +102,17 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
 def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password, key,
                      force) -> None:
     from xlkit.build.distribute import MANIFEST, check_targets, issue_all, plan
-    from xlkit.inputs.budget_list import ListError, read_list, read_targets
+    from xlkit.inputs.budget_list import note, read_list, read_targets
 
     try:
         result = read_list(list_path, money_unit=money_unit, level=spec.level)
         targets, target_problems = ({}, [])
         if targets_path is not None:
             targets, target_problems = read_targets(targets_path)
-    except ListError as exc:
-        _fail(str(exc))
+    except InputError as exc:
+        _unusable(exc)
     for p in result.problems + target_problems:
-        click.echo(f"  {p}", err=True)
+        click.echo(f"  {note(p)}", err=True)
     if not result.rows:
         _fail(f"{list_path} 中没有可用的行（共 {result.total_rows} 行数据）")
     code_key = "unit_code" if spec.level == "unit" else "project_code"
@@ -133,12 +137,12 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
 
 
 def _key(key_file):
-    from xlkit.core.meta import KeyFileError, load_key
+    from xlkit.core.meta import load_key
 
     try:
         return load_key(key_file)
-    except KeyFileError as exc:
-        _fail(str(exc))
+    except InputError as exc:
+        _unusable(exc)
 
 
 KEY_OPTION = click.option("--key-file", type=click.Path(path_type=Path), default=None,
@@ -247,13 +251,22 @@ def read_cmd(paths, out, key_file, year, jobs, english) -> None:
 @main.command()
 def schema() -> None:
     """打印读出的各张表的列（名称、类型、中文列名、含义）和问题代码。"""
-    from xlkit.findings import CODES
     from xlkit.read.tables import schema_text
 
     click.echo(schema_text())
-    click.echo("findings.code (问题代码)")
-    for code, (severity, title) in CODES.items():
-        click.echo(f"  {code:<26} {severity}  {title}")
+    click.echo(findings_text())
+
+
+def findings_text() -> str:
+    """Every finding code: severity, title, message template (and its other wordings)."""
+    from xlkit.findings import CATALOGUE
+
+    lines = ["findings.code (问题代码：级别、名称、消息模板)"]
+    for c in CATALOGUE.values():
+        lines.append(f"  {c.code:<26} {c.severity}  {c.title}")
+        lines.append(f"  {'':<26}       {c.template}")
+        lines += [f"  {'':<26}       [{name}] {t}" for name, t in c.variants.items()]
+    return "\n".join(lines)
 
 
 FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
@@ -296,7 +309,6 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
     import json
 
     from xlkit.round import collect as collecting
-    from xlkit.round.ledger import LedgerBusy
 
     _load_spec(spec_ref)
     bar = None
@@ -314,8 +326,8 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
             final_money_unit=final_money_unit, mapping=mapping, jobs=jobs, engine=engine,
             on_start=start,
             on_result=lambda r: bar.update(1) if bar else None)
-    except (collecting.CollectInputError, LedgerBusy) as exc:
-        _fail(str(exc))
+    except InputError as exc:
+        _unusable(exc)
     except OSError as exc:
         _fail(f"无法写入：{exc.filename or ''} {exc.strerror}")
     finally:

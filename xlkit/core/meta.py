@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlkit.findings import InputError
+
 META_SHEET = "_meta"
 CHUNK = 16000  # a cell holds 32,767 UTF-16 units; a character is at most 2
 KEY_ENV = "XLKIT_KEY"
-
-
-class KeyFileError(ValueError):
-    """The office key could not be read."""
 
 
 def canonical(payload: dict[str, Any]) -> str:
@@ -58,14 +56,14 @@ def load_key(key_file: str | Path | None = None) -> bytes | None:
         try:
             data = path.read_bytes().strip()
         except OSError as exc:
-            raise KeyFileError(f"无法读取密钥文件 {path}: {exc.strerror}") from None
+            raise InputError("input.key", f"无法读取密钥文件 {path}: {exc.strerror}") from None
         if len(data) < 16:
-            raise KeyFileError(f"密钥文件 {path} 太短（至少 16 个字符）")
+            raise InputError("input.key", f"密钥文件 {path} 太短（至少 16 个字符）")
         return data
     env = os.environ.get(KEY_ENV, "").strip()
     if env:
         if len(env) < 16:
-            raise KeyFileError(f"环境变量 {KEY_ENV} 中的密钥太短（至少 16 个字符）")
+            raise InputError("input.key", f"环境变量 {KEY_ENV} 中的密钥太短（至少 16 个字符）")
         return env.encode("utf-8")
     return None
 

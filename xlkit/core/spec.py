@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from xlkit.findings import InputError
+
 #: Columns of the distribution list a header field or fund cell may be pre-filled from.
 LIST_SOURCES = ("unit_code", "unit_name", "department", "project_code", "project_name")
 FUND_SOURCES = ("initial", "full_year")
@@ -35,13 +37,11 @@ TIERS = (("达成", 0.8, 1.0), ("部分达成", 0.6, 0.8), ("未达成", 0.0, 0.
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class SpecError(ValueError):
-    """A spec that cannot be used; ``problems`` holds one ``path: message`` per mistake."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
+def _invalid(source: str, problems: list[str]) -> InputError:
+    """A spec that cannot be used: an InputError (input.spec) whose ``problems`` hold one
+    ``path: message`` per mistake and whose ``source`` is the spec's id or path."""
+    return InputError("input.spec", f"{source}: " + "; ".join(problems), file=source,
+                      problems=problems)
 
 
 @dataclass(frozen=True)
@@ -202,13 +202,13 @@ def load_spec(ref: str | Path) -> Spec:
         path = templates_dir() / f"{ref}.yaml"
         if not path.exists():
             known = ", ".join(sorted(p.stem for p in templates_dir().glob("*.yaml")))
-            raise SpecError(str(ref), [f"没有这个表式（已有：{known}）"])
+            raise _invalid(str(ref), [f"没有这个表式（已有：{known}）"])
     try:
         st = path.stat()
     except (OSError, ValueError):
         st = None
     if st is None or not stat.S_ISREG(st.st_mode):
-        raise SpecError(str(ref), ["文件不存在"])
+        raise _invalid(str(ref), ["文件不存在"])
     where = _resolved(str(path)) if path.is_absolute() else str(path.resolve())
     return _load_file(where, st.st_mtime_ns, st.st_size)
 
@@ -225,16 +225,16 @@ def _load_file(path: str, mtime_ns: int, size: int) -> Spec:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise SpecError(path, [f"YAML 无法解析: {exc}"]) from None
+        raise _invalid(path, [f"YAML 无法解析: {exc}"]) from None
     return parse_spec(data, source=path)
 
 
 def parse_spec(data: Any, source: str = "<spec>") -> Spec:
-    """Validate a spec mapping; raise SpecError listing every problem with its key path."""
+    """Validate a spec mapping; raise InputError (input.spec) listing every problem with its key path."""
     v = _Validator()
     spec = v.spec(data, source)
     if v.problems:
-        raise SpecError(source, v.problems)
+        raise _invalid(source, v.problems)
     assert spec is not None
     return spec
 

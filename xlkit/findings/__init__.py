@@ -1,70 +1,59 @@
 """Findings: validation is data. Every problem is a row with its place (file, sheet, cell).
 
-The codes are declared once here, with their severity and Chinese title, so a report can
-group by rule and an office can read what each means (`xlkit schema` prints them).
+Every code is declared once, in :mod:`xlkit.findings.catalogue`, with its severity, Chinese
+title and message template; :func:`finding` is the only way to make one, and it refuses a
+code that is not declared. ``xlkit schema`` prints the catalogue.
+
+An input that cannot be used at all (a spec, the budget list, the targets, the key file, a
+budget or 决算 export, a mapping, a rules file, a return that cannot be opened) raises
+:class:`InputError`, which carries a catalogue code and a Chinese message.
 """
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-ERROR = "错误"  # 强制性: must be fixed
-HINT = "提示"  # 提示性: look at it
+from xlkit.findings.catalogue import ERROR, HINT, TABLE
 
-#: code → (severity, title)
-CODES: dict[str, tuple[str, str]] = {
-    # files that cannot be read (the file is listed as rejected)
-    "file.missing": (ERROR, "文件不存在"),
-    "file.not_spreadsheet": (ERROR, "不是 Excel 工作簿"),
-    "file.encrypted": (ERROR, "文件已加密（设置了打开密码）"),
-    "file.corrupt": (ERROR, "文件损坏，无法打开"),
-    "file.too_large": (ERROR, "文件过大"),
-    "file.zip_bomb": (ERROR, "压缩内容异常（疑似压缩炸弹）"),
-    "file.xml_unsafe": (ERROR, "含有不安全的 XML（实体声明 / 外部引用）"),
-    "file.strict_ooxml": (ERROR, "严格 OOXML 格式，无法读取"),
-    "file.too_complex": (ERROR, "表格规模异常（行列或合并单元格过多）"),
-    "file.timeout": (ERROR, "读取超时"),
-    "file.out_of_memory": (ERROR, "读取时内存超限"),
-    "file.macro": (HINT, "含宏的工作簿（宏不会运行）"),
-    "file.xls": (HINT, "已另存为 .xls，公式无法核对"),
-    "file.lock_file": (HINT, "Office 临时锁定文件，已跳过"),
-    "file.changed": (HINT, "文件在读取过程中被改动"),
-    # recognising the form
-    "meta.missing": (ERROR, "不是 xlkit 下发的绩效自评表（缺少 _meta）"),
-    "meta.damaged": (ERROR, "_meta 记录损坏"),
-    "meta.unknown_template": (ERROR, "未知的表式"),
-    "meta.other_version": (HINT, "表式版本与当前不同"),
-    "meta.incompatible": (ERROR, "表格格式与当前表式版本不兼容"),
-    "meta.wrong_year": (ERROR, "年度不符"),
-    "meta.unsigned": (HINT, "工作簿未签名"),
-    "meta.no_key": (HINT, "未提供密钥，签名未核验"),
-    "meta.bad_signature": (ERROR, "签名无效（_meta 被改动或非本单位签发）"),
-    "meta.issued_changed": (ERROR, "预填内容被改动"),
-    "meta.copied": (ERROR, "_meta 与表内单位 / 项目不一致（疑似复制自其他工作簿）"),
-    "meta.layout_changed": (ERROR, "表格结构被改动"),
-    # values as typed
-    "value.required": (ERROR, "必填项为空"),
-    "value.not_number": (ERROR, "应为数字"),
-    "value.ambiguous": (ERROR, "数值有歧义，无法识别"),
-    "value.error": (ERROR, "单元格为错误值"),
-    "value.implausible": (HINT, "数值不合常理，请核对"),
-    "value.choice": (ERROR, "不是可选的值"),
-    "value.recommended": (HINT, "建议填写的项为空"),
-    # recomputation
-    "calc.formula_overwritten": (ERROR, "公式被改成了常量"),
-    "calc.formula_changed": (HINT, "公式被改动"),
-    "calc.stale": (ERROR, "表内数字与重新计算结果不一致"),
-    "target.changed": (HINT, "下发的绩效目标与现行绩效目标不一致"),
-    # in-form checks
-    "check.score_over_weight": (ERROR, "得分超过分值"),
-    "check.tier_band": (ERROR, "定性得分不在所选档次区间内"),
-    "check.reason_missing": (ERROR, "得分低于分值但未填写偏差原因"),
-    "check.over_execution": (ERROR, "全年执行数大于全年预算数"),
-    "check.fund_parts": (ERROR, "资金来源合计与年度资金总额不一致"),
-    "check.weights_total": (ERROR, "分值合计不为 100"),
-    "check.group_weights": (ERROR, "三级指标分值之和与一级指标分值不一致"),
-}
+
+class Code(NamedTuple):
+    """One declared finding code."""
+
+    code: str
+    severity: str  # 错误 | 提示
+    title: str
+    template: str  # the message, with named placeholders
+    variants: Mapping[str, str]  # other wordings of the same finding, by name
+
+    def templates(self) -> Iterator[str]:
+        yield self.template
+        yield from self.variants.values()
+
+
+CATALOGUE: dict[str, Code] = {code: Code(code, sev, title, tpl, variants)
+                              for code, (sev, title, tpl, variants) in TABLE.items()}
+#: code → (severity, title), as before the catalogue had templates
+CODES: dict[str, tuple[str, str]] = {c.code: (c.severity, c.title) for c in CATALOGUE.values()}
+
+
+class UndeclaredCode(KeyError):
+    """A finding code that is not in the catalogue: a programming mistake."""
+
+
+def declared(code: str) -> Code:
+    """The declaration of ``code``; an undeclared code raises :class:`UndeclaredCode`."""
+    try:
+        c = CATALOGUE[code]
+    except KeyError:
+        raise UndeclaredCode(f"finding code {code!r} is not declared in xlkit/findings/catalogue.py") \
+            from None
+    if _observer is not None:
+        _observer(code)
+    return c
 
 
 @dataclass
@@ -88,12 +77,104 @@ class Finding:
                 "file": self.file, "sheet": self.sheet, "cell": self.cell, "field": self.field,
                 "expected": self.expected, "actual": self.actual}
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        """A finding made earlier, back from :meth:`as_dict` (the ledger, a worker)."""
+        return cls(**d)
 
-def finding(code: str, message: str, **where: Any) -> Finding:
-    """A finding of a declared code; its severity comes from the declaration."""
-    severity, _ = CODES[code]
-    return Finding(severity, code, message, **where)
+
+_WHERE = frozenset(("file", "sheet", "cell", "field", "expected", "actual"))
+
+
+def message(code: str, variant: str = "", /, **values: Any) -> str:
+    """The message of ``code`` (its template, or the named ``variant``) filled with ``values``."""
+    c = declared(code)
+    if variant:
+        try:
+            template = c.variants[variant]
+        except KeyError:
+            raise UndeclaredCode(f"finding code {code!r} has no variant {variant!r}") from None
+    else:
+        template = c.template
+    return template.format(**values)
+
+
+def finding(code: str, text: str | None = None, /, *, variant: str = "", file: str = "",
+            sheet: str = "", cell: str = "", field: str = "", expected: Any = None,
+            actual: Any = None, **values: Any) -> Finding:
+    """A finding of a declared code: severity from the catalogue, message from its template
+    (or the named ``variant``) filled with ``values``.
+
+    ``text``, an already worded message, is accepted from call sites not yet moved to
+    values; under the test suite (:data:`strict`) it must read as one of the code's
+    templates."""
+    c = declared(code)
+    if text is None:
+        text = message(code, variant, **values)
+    elif strict and not _matches(c, text):
+        raise ValueError(f"message of {code!r} does not read as any of its templates: {text!r}")
+    return Finding(c.severity, code, text, file, sheet, cell, field, expected, actual)
 
 
 def title(code: str) -> str:
-    return CODES[code][1]
+    return CATALOGUE[code].title if code in CATALOGUE else ""
+
+
+class InputError(Exception):
+    """An input that cannot be used at all: ``code`` a catalogue code (input.*, or the file.*
+    code of a return that cannot be opened), the message in Chinese naming the file.
+    ``problems``: one line per mistake when there are several (a spec's ``path: message``)."""
+
+    def __init__(self, code: str, message: str, *, file: str = "", where: str = "",
+                 problems: list[str] | None = None):
+        declared(code)
+        super().__init__(message)
+        self.code, self.file, self.where = code, file, where
+        self.problems = list(problems or [])
+
+    @property
+    def source(self) -> str:  # a spec's path or id, as SpecError called it
+        return self.file
+
+    def __reduce__(self):  # survives pickling (read workers)
+        return (_input_error, (self.code, str(self), self.file, self.where, self.problems))
+
+
+def _input_error(code: str, message: str, file: str, where: str,
+                 problems: list[str]) -> InputError:
+    return InputError(code, message, file=file, where=where, problems=problems)
+
+
+# ------------------------------------------------------- under test: checks and records
+
+#: set by the test suite: a worded message must read as a template of its code
+strict = False
+#: set by the test suite: called with every code emitted (see tests/findings_record.py)
+_observer: Callable[[str], None] | None = None
+_FORMATTER = string.Formatter()
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def observe(fn: Callable[[str], None] | None) -> None:
+    global _observer
+    _observer = fn
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    pat = _PATTERNS.get(template)
+    if pat is None:
+        parts = []
+        for literal, name, _, _ in _FORMATTER.parse(template):
+            parts.append(re.escape(literal))
+            if name is not None:
+                parts.append("(.*?)")
+        pat = _PATTERNS[template] = re.compile("".join(parts), re.S)
+    return pat
+
+
+def _matches(c: Code, text: str) -> bool:
+    return any(_pattern(t).fullmatch(text) for t in c.templates())
+
+
+__all__ = ["CATALOGUE", "CODES", "ERROR", "HINT", "Code", "Finding", "InputError",
+           "UndeclaredCode", "declared", "finding", "message", "title"]

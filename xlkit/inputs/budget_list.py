@@ -1,7 +1,10 @@
 """Read and validate the office's inputs: the distribution list and the approved targets.
 
-Bad rows become :class:`ListProblem` entries (in Chinese, with the row number the user sees)
-and are skipped; only a file that cannot be read at all raises :class:`ListError`.
+Bad rows become findings (``list.row``, ``targets.row``, ``list.column``: file, sheet, cell,
+the column's key as ``field`` and the raw value as ``actual``) and are skipped; only a file
+that cannot be used at all raises :class:`xlkit.findings.InputError` (``input.list`` or
+``input.targets``). :func:`note` words a finding as the command line prints it, with the
+row number the user sees.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlkit.core.spec import DIRECTION_ALIASES
+from xlkit.findings import Finding, InputError, finding
 from xlkit.inputs import sheet as sheetio
 from xlkit.inputs.sheet import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
 
@@ -61,37 +65,36 @@ _LABELS = {v: k for k, v in {**LIST_COLUMNS, **TARGET_COLUMNS}.items()}
 _MONEY_TEXT_UNIT = re.compile(r"(.*?)(万元|元)")
 
 
-class ListError(Exception):
-    """The file cannot be read at all; the message (Chinese) names the file."""
+_ROW = re.compile(r"[A-Z]+(\d+)")
 
 
-@dataclass
-class ListProblem:
-    """One problem in an input file, reported in Chinese."""
+def note(f: Finding) -> str:
+    """A list or targets finding as the command line prints it: file, row, column, message,
+    raw value (``清单.xlsx 第 5 行「全年预算数」: 全年预算数不是数字（原值：'abc'）``)."""
+    text = f.file
+    m = _ROW.fullmatch(f.cell or "")
+    if m:
+        text += f" 第 {m.group(1)} 行"
+    column = _LABELS.get(f.field, f.field) if f.field else f.actual
+    if column:
+        text += f"「{column}」"
+    text += f": {f.message}"
+    if f.field and f.actual is not None:
+        text += f"（原值：{f.actual!r}）"
+    return text
 
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
 
-    def __str__(self) -> str:
-        text = self.file
-        if self.row is not None:
-            text += f" 第 {self.row} 行"
-        if self.column:
-            text += f"「{self.column}」"
-        text += f": {self.message}"
-        if self.value is not None:
-            text += f"（原值：{self.value!r}）"
-        return text
+def _problem(what: str, sheet: sheetio.Sheet, row: int, col: int | None, key: str,
+             value: Any, variant: str = "", /, **values: Any) -> Finding:
+    return finding(what, variant=variant, file=sheet.file, sheet=sheet.sheet or "",
+                   cell=sheetio.a1(row, col) if col is not None else "", field=key,
+                   actual=_raw(value), **values)
 
 
 @dataclass
 class ListResult:
     rows: list[dict]
-    problems: list[ListProblem]
+    problems: list[Finding]
     total_rows: int
 
 
@@ -101,8 +104,8 @@ _number, _plain, _nice = sheetio.number, sheetio.plain, sheetio.nice
 _Sheet = sheetio.Sheet
 
 
-def _load(path: str | os.PathLike) -> _Sheet:
-    return sheetio.load(path, error=ListError)
+def _load(path: str | os.PathLike, code: str) -> _Sheet:
+    return sheetio.load(path, code=code)
 
 
 # --------------------------------------------------------------------------- header
@@ -114,35 +117,35 @@ class _Header:
     cols: dict[str, int]  # key → 0-based column index
     units: dict[str, tuple[int, str, str]]  # key → (row, raw header, unit in suffix)
     seen: list[str]
-    problems: list[ListProblem]
+    problems: list[Finding]
 
 
-def _find_header(sheet: _Sheet, known: dict[str, str], anchor: str) -> _Header:
+def _find_header(sheet: _Sheet, known: dict[str, str], anchor: str, code: str) -> _Header:
     where = f"{sheet.file}" + (f" 第一个工作表「{sheet.sheet}」" if sheet.sheet else "")
     found = sheetio.find_header(
         sheet, known, lambda labels: anchor in labels and len(labels & known.keys()) >= 2)
     if found is None:
-        raise ListError(f"{where} 前 {HEADER_SCAN} 行中找不到表头"
+        raise InputError(code, f"{where} 前 {HEADER_SCAN} 行中找不到表头"
                         f"（应有一行包含「{anchor}」等列名）")
     head = _Header(found.end, dict(found.cols), {}, found.seen, [])
     duplicates = {id(c) for c in found.duplicates}
     for col in found.columns:
         last = col.last
         if col.key is None or id(col) in duplicates:
-            message = "未知列，已忽略" if col.key is None else "重复的列，已忽略"
-            head.problems.append(ListProblem(sheet.file, sheet.sheet, last.row, last.raw, None,
-                                             message))
+            head.problems.append(finding(
+                "list.column", variant="" if col.key is None else "duplicate", file=sheet.file,
+                sheet=sheet.sheet or "", cell=sheetio.a1(last.row, last.col), actual=last.raw))
         elif col.cell.unit:
             head.units[col.key] = (col.cell.row, col.cell.raw, col.cell.unit)
     return head
 
 
-def _require(sheet: _Sheet, head: _Header, keys: tuple[str, ...]) -> None:
+def _require(sheet: _Sheet, head: _Header, keys: tuple[str, ...], code: str) -> None:
     missing = [_LABELS[k] for k in keys if k not in head.cols]
     if missing:
         names = "".join(f"「{m}」" for m in missing)
         seen = "、".join(head.seen) or "（无）"
-        raise ListError(f"{sheet.file} 缺少必需的列{names}；找到的列：{seen}")
+        raise InputError(code, f"{sheet.file} 缺少必需的列{names}；找到的列：{seen}")
 
 
 def _fill_merged(sheet: _Sheet, head: _Header, keys: tuple[str, ...]) -> None:
@@ -176,16 +179,16 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
         raise ValueError(f"money_unit must be one of {MONEY_UNITS}, not {money_unit!r}")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    sheet = _load(path)
-    head = _find_header(sheet, LIST_COLUMNS, "单位编码")
+    sheet = _load(path, "input.list")
+    head = _find_header(sheet, LIST_COLUMNS, "单位编码", "input.list")
     required = ("unit_code", "unit_name", "full_year")
     if level == "project":
         required = ("unit_code", "unit_name", "project_code", "project_name", "full_year")
-    _require(sheet, head, required)
+    _require(sheet, head, required, "input.list")
     for key, (row, raw, unit) in head.units.items():
         # A 元 list read as 万元 would put amounts 10000 times too large on every form.
         if key in FUND_CELLS and unit != money_unit:
-            raise ListError(f"{sheet.file} 第 {row} 行「{raw}」的单位是{unit}，"
+            raise InputError("input.list", f"{sheet.file} 第 {row} 行「{raw}」的单位是{unit}，"
                             f"但指定的金额单位是{money_unit}；请核对后按正确的金额单位读取")
     _fill_merged(sheet, head, TEXT_KEYS)
 
@@ -199,33 +202,33 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
         if _is_total(values, cells.get("unit_code")):
             continue
         total += 1
-        found: list[ListProblem] = []
+        found: list[Finding] = []
 
-        def problem(key: str, value: Any, message: str, n: int = n,
-                    found: list = found) -> None:
-            found.append(ListProblem(sheet.file, sheet.sheet, n, _LABELS[key], _raw(value),
-                                     message))
+        def problem(key: str, value: Any, variant: str = "", n: int = n,
+                    found: list = found, **values: Any) -> None:
+            found.append(_problem("list.row", sheet, n, head.cols.get(key), key, value, variant,
+                                  column=_LABELS[key], **values))
 
         out: dict[str, Any] = {k: _text(cells.get(k), k in CODE_KEYS) for k in TEXT_KEYS}
         for key in required_text:
             if not out[key]:
-                problem(key, None, f"缺少{_LABELS[key]}")
+                problem(key, None)
         funds = {}
         for key, cell in FUND_CELLS.items():
             if key not in cells:
                 continue
-            amount, message = _money(cells[key], _LABELS[key], money_unit)
-            if message:
-                problem(key, cells[key], message)
+            amount, why = _money(cells[key], money_unit)
+            if why:
+                problem(key, cells[key], why[0], **why[1])
             elif amount is not None:
                 funds[cell] = amount
             elif key == "full_year":
-                problem(key, None, "缺少全年预算数")
+                problem(key, None)
         code = out[dup_key]
         if code:
             if code in first_seen:
-                problem(dup_key, cells[dup_key],
-                        f"{_LABELS[dup_key]} {code} 与第 {first_seen[code]} 行重复")
+                problem(dup_key, cells[dup_key], "duplicate", code=code,
+                        first=first_seen[code])
             else:
                 first_seen[code] = n
         if found:
@@ -235,29 +238,30 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
     return ListResult(rows, problems, total)
 
 
-def _money(v: Any, label: str, money_unit: str) -> tuple[float | None, str | None]:
-    """(amount in 万元 or None if blank, problem message or None)."""
+def _money(v: Any, money_unit: str) -> tuple[float | None, tuple[str, dict] | None]:
+    """(amount in 万元 or None if blank, None or the list.row variant and its values)."""
     if _blank(v):
         return None, None
     if isinstance(v, str):
         m = _MONEY_TEXT_UNIT.fullmatch(_plain(v))
         if m:
             if m.group(2) != money_unit:
-                return None, f"{label}的单位是{m.group(2)}，与金额单位（{money_unit}）不一致"
+                return None, ("unit", {"unit": m.group(2), "money_unit": money_unit})
             v = m.group(1)
     x = _number(v)
     if x is None:
-        return None, f"{label}不是数字"
+        return None, ("not_number", {})
     if x < 0:
-        return None, f"{label}不能为负数"
+        return None, ("negative", {})
     return (x / 10000 if money_unit == "元" else x), None
 
 
-def read_targets(path: str | os.PathLike) -> tuple[dict[str, list[dict]], list[ListProblem]]:
+def read_targets(path: str | os.PathLike) -> tuple[dict[str, list[dict]], list[Finding]]:
     """Read approved performance targets: project_code → indicator rows in file order."""
-    sheet = _load(path)
-    head = _find_header(sheet, TARGET_COLUMNS, "项目编码")
-    _require(sheet, head, ("project_code", "level1", "level2", "name", "weight"))
+    sheet = _load(path, "input.targets")
+    head = _find_header(sheet, TARGET_COLUMNS, "项目编码", "input.targets")
+    _require(sheet, head, ("project_code", "level1", "level2", "name", "weight"),
+             "input.targets")
     _fill_merged(sheet, head, ("project_code", "level1", "level2"))
 
     targets: dict[str, list[dict]] = {}
@@ -265,43 +269,42 @@ def read_targets(path: str | os.PathLike) -> tuple[dict[str, list[dict]], list[L
     for n, values, cells in _data_rows(sheet, head):
         if _is_total(values, cells.get("project_code")):
             continue
-        found: list[ListProblem] = []
+        found: list[Finding] = []
 
-        def problem(key: str, value: Any, message: str, n: int = n,
-                    found: list = found) -> None:
-            found.append(ListProblem(sheet.file, sheet.sheet, n, _LABELS[key], _raw(value),
-                                     message))
+        def problem(key: str, value: Any, variant: str = "", n: int = n,
+                    found: list = found, **values: Any) -> None:
+            found.append(_problem("targets.row", sheet, n, head.cols.get(key), key, value,
+                                  variant, column=_LABELS[key], **values))
 
         code = _text(cells.get("project_code"), code=True)
         texts = {k: _text(cells.get(k)) for k in ("level1", "level2", "name", "unit")}
         if not code:
-            problem("project_code", None, "缺少项目编码")
+            problem("project_code", None)
         for key in ("level1", "level2", "name"):
             if not texts[key]:
-                problem(key, None, f"缺少{_LABELS[key]}")
+                problem(key, None)
 
         direction = None
         raw_dir = cells.get("direction")
         if not _blank(raw_dir):
             direction = DIRECTION_ALIASES.get(_plain(raw_dir))
             if direction is None:
-                problem("direction", raw_dir,
-                        f"指标方向「{_cell_text(raw_dir)}」无法识别，应为 ≥、≤、= 或 定性")
+                problem("direction", raw_dir, "direction", raw=_cell_text(raw_dir))
 
         raw_target = cells.get("target")
         x = _number(raw_target)
         target: Any = _nice(x) if x is not None else (_text(raw_target) or None)
         if direction in QUANTITATIVE and x is None:
-            problem("target", raw_target, "定量指标的年度指标值应为数字")
+            problem("target", raw_target, "target")
 
         raw_weight = cells.get("weight")
         weight = _number(raw_weight)
         if _blank(raw_weight):
-            problem("weight", None, "缺少分值")
+            problem("weight", None)
         elif weight is None:
-            problem("weight", raw_weight, "分值不是数字")
+            problem("weight", raw_weight, "weight")
         elif not 0 <= weight <= 100:
-            problem("weight", raw_weight, "分值应在 0 到 100 之间")
+            problem("weight", raw_weight, "weight_range")
 
         if found:
             problems += found

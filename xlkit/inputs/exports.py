@@ -13,7 +13,8 @@ DataFrame with findings (xlkit.findings.Finding) for what does not add up:
 * an amount that is not a number (``source.bad_value``), a code twice
   (``source.duplicate``), a column that means nothing here (``source.unknown_column``).
 
-A file that cannot be used at all raises :class:`SourceError` (Chinese, naming the file).
+A file that cannot be used at all raises :class:`xlkit.findings.InputError` (``input.export``,
+or ``input.mapping`` for a bad mapping; Chinese, naming the file).
 An unusual export is read with a mapping (:func:`load_mapping`) that names the sheet, the
 header row, the money unit and the header text of any column.
 """
@@ -31,20 +32,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from xlkit.findings import ERROR, HINT, Finding
+from xlkit.findings import Finding, InputError, finding
 from xlkit.inputs import sheet as sheetio
 from xlkit.inputs.sheet import Header, HeaderColumn, Sheet, a1, blank, cell_text, compact
-
-#: Finding codes of this module → (severity, title); merged into findings.CODES.
-SOURCE_CODES: dict[str, tuple[str, str]] = {
-    "source.total_mismatch": (ERROR, "合计行与明细行之和不一致"),
-    "source.identity": (ERROR, "年初结转和结余 + 本年收入 − 本年支出 ≠ 年末结转和结余"),
-    "source.bad_value": (ERROR, "金额无法识别"),
-    "source.missing_code": (ERROR, "明细行缺少编码"),
-    "source.duplicate": (HINT, "重复的编码"),
-    "source.unknown_column": (HINT, "未识别的列"),
-    "source.unit_assumed": (HINT, "未注明金额单位，已按默认单位读取"),
-}
 
 KINDS = ("budget", "final_projects", "final_functional")
 MONEY_UNITS = ("元", "万元")
@@ -148,11 +138,6 @@ _LEVELS = {3: "类", 5: "款"}
 _PART_WIDTH = {"类": 3, "款": 2, "项": 2}  # 功能科目 code length → the level a 类 / 款 row sums up
 
 
-class SourceError(Exception):
-    """The file cannot be used: missing, wrong type, corrupt or encrypted, no header, a
-    required column missing, a bad mapping. The message (Chinese) names the file."""
-
-
 @dataclass
 class Imported:
     kind: str  # budget | final_projects | final_functional
@@ -198,7 +183,7 @@ def read_final(path: str | os.PathLike, *, money_unit: str | None = None,
 
 
 def load_mapping(path: str | os.PathLike) -> dict:
-    """A mapping YAML for an unusual export, checked; a mistake raises SourceError naming
+    """A mapping YAML for an unusual export, checked; a mistake raises InputError (input.mapping) naming
     the key::
 
         sheet: Sheet3            # the worksheet (default: the first with a header)
@@ -213,13 +198,13 @@ def load_mapping(path: str | os.PathLike) -> dict:
     try:
         content = Path(file).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise SourceError(f"找不到映射文件 {file}") from None
+        raise InputError("input.mapping", f"找不到映射文件 {file}") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise SourceError(f"映射文件 {file} 无法读取（{e}）") from None
+        raise InputError("input.mapping", f"映射文件 {file} 无法读取（{e}）") from None
     try:
         data = yaml.safe_load(content)
     except yaml.YAMLError as e:
-        raise SourceError(f"映射文件 {file} 不是有效的 YAML（{e}）") from None
+        raise InputError("input.mapping", f"映射文件 {file} 不是有效的 YAML（{e}）") from None
     return _check_mapping(data, f"映射文件 {file}")
 
 
@@ -230,26 +215,26 @@ def _check_mapping(data: Any, where: str) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SourceError(f"{where}：应为键值表（{'、'.join(MAPPING_KEYS)}）")
+        raise InputError("input.mapping", f"{where}：应为键值表（{'、'.join(MAPPING_KEYS)}）")
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in MAPPING_KEYS:
-            raise SourceError(f"{where}：未知的键「{key}」；可用的键：{'、'.join(MAPPING_KEYS)}")
+            raise InputError("input.mapping", f"{where}：未知的键「{key}」；可用的键：{'、'.join(MAPPING_KEYS)}")
         if key == "header_row":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise SourceError(f"{where}：header_row 应为正整数（表头所在行号），"
+                raise InputError("input.mapping", f"{where}：header_row 应为正整数（表头所在行号），"
                                   f"而不是 {value!r}")
         elif key == "money_unit":
             if value not in MONEY_UNITS:
-                raise SourceError(f"{where}：money_unit 应为 元 或 万元，而不是 {value!r}")
+                raise InputError("input.mapping", f"{where}：money_unit 应为 元 或 万元，而不是 {value!r}")
         elif key == "sheet":
             if isinstance(value, bool) or not isinstance(value, (str, int)) or \
                     not str(value).strip():
-                raise SourceError(f"{where}：sheet 应为工作表名称，而不是 {value!r}")
+                raise InputError("input.mapping", f"{where}：sheet 应为工作表名称，而不是 {value!r}")
             value = str(value).strip()
         elif key == "kind":
             if value not in KINDS:
-                raise SourceError(f"{where}：kind 应为 {'、'.join(KINDS)} 之一，而不是 {value!r}")
+                raise InputError("input.mapping", f"{where}：kind 应为 {'、'.join(KINDS)} 之一，而不是 {value!r}")
         elif key == "columns":
             value = _check_columns(value, where)
         out[key] = value
@@ -258,15 +243,15 @@ def _check_mapping(data: Any, where: str) -> dict:
 
 def _check_columns(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise SourceError(f"{where}：columns 应为「列键: 表头文字」的键值表")
+        raise InputError("input.mapping", f"{where}：columns 应为「列键: 表头文字」的键值表")
     out = {}
     for key, text in value.items():
         if key not in _ALL_KEYS:
-            raise SourceError(f"{where}：columns.{key} 不是可用的列键；可用的列键："
+            raise InputError("input.mapping", f"{where}：columns.{key} 不是可用的列键；可用的列键："
                               f"{'、'.join(_ALL_KEYS)}")
         if isinstance(text, bool) or not isinstance(text, (str, int, float)) or \
                 not cell_text(text):
-            raise SourceError(f"{where}：columns.{key} 应为表头文字，而不是 {text!r}")
+            raise InputError("input.mapping", f"{where}：columns.{key} 应为表头文字，而不是 {text!r}")
         out[key] = cell_text(text)
     return out
 
@@ -278,7 +263,7 @@ def _mapping(mapping: Any) -> dict:
         return _check_mapping(mapping, "映射")
     if isinstance(mapping, (str, os.PathLike)):
         return load_mapping(mapping)
-    raise SourceError(f"映射应为字典或 YAML 文件路径，而不是 {type(mapping).__name__}")
+    raise InputError("input.mapping", f"映射应为字典或 YAML 文件路径，而不是 {type(mapping).__name__}")
 
 
 # --------------------------------------------------------------------------- header
@@ -362,7 +347,7 @@ def _choose(file: str, sheets: list[Sheet], schemas: tuple[_Schema, ...], m: dic
     found = [a for a in attempts if a.head is not None]
     if not found:
         if "header_row" in m:
-            raise SourceError(f"{file}：映射 header_row 指定的第 {m['header_row']} 行是空行"
+            raise InputError("input.export", f"{file}：映射 header_row 指定的第 {m['header_row']} 行是空行"
                               f"{_where(sheets[0])}")
         examples = "".join(f"「{s.label(k)}」" for s in schemas for k in s.required[:2])
         seen = []
@@ -372,16 +357,16 @@ def _choose(file: str, sheets: list[Sheet], schemas: tuple[_Schema, ...], m: dic
                 texts = [t if len(t) <= 40 else t[:40] + "…" for t in like[1][:15]]
                 more = "等" if len(like[1]) > 15 else ""
                 seen.append(f"{_sheet_name(sheet)}第 {like[0]} 行：{'、'.join(texts)}{more}")
-        raise SourceError(f"{file}：前 {HEADER_SCAN} 行中找不到表头（应有一行包含至少两个可识别的"
+        raise InputError("input.export", f"{file}：前 {HEADER_SCAN} 行中找不到表头（应有一行包含至少两个可识别的"
                           f"列名，如{examples}）；看到的内容：{'；'.join(seen) or '（空表）'}")
     best = min(found, key=lambda a: a.score)
     where = f"{file}{_where(best.sheet)}第 {best.head.start} 行的表头"
     if best.unmapped:
         key, text = best.unmapped[0]
-        raise SourceError(f"{where}中找不到映射 columns.{key} 指定的列「{text}」；"
+        raise InputError("input.export", f"{where}中找不到映射 columns.{key} 指定的列「{text}」；"
                           f"找到的列：{best.seen()}")
     names = "".join(f"「{best.schema.label(k)}」" for k in best.missing)
-    raise SourceError(f"{where}缺少{best.schema.title}必需的列{names}；找到的列：{best.seen()}"
+    raise InputError("input.export", f"{where}缺少{best.schema.title}必需的列{names}；找到的列：{best.seen()}"
                       "（可用映射文件指定列名）")
 
 
@@ -407,16 +392,16 @@ class _Entry:
 def _read(path: Any, schemas: tuple[_Schema, ...], money_unit: str | None,
           mapping: Any) -> Imported:
     if money_unit is not None and money_unit not in MONEY_UNITS:
-        raise SourceError(f"金额单位应为 元 或 万元，而不是 {money_unit!r}")
+        raise InputError("input.export", f"金额单位应为 元 或 万元，而不是 {money_unit!r}")
     if not isinstance(path, (str, os.PathLike)):
-        raise SourceError(f"文件路径无效：{path!r}")
+        raise InputError("input.export", f"文件路径无效：{path!r}")
     m = _mapping(mapping)
     if "kind" in m:
         schemas = tuple(s for s in schemas if s.kind == m["kind"])
         if not schemas:
-            raise SourceError(f"映射 kind「{m['kind']}」不是这个函数能读的表")
+            raise InputError("input.export", f"映射 kind「{m['kind']}」不是这个函数能读的表")
     file = os.fspath(path)
-    sheets = sheetio.load_book(path, error=SourceError, sheet=m.get("sheet"))
+    sheets = sheetio.load_book(path, code="input.export", sheet=m.get("sheet"))
     chosen = _choose(file, sheets, schemas, m)
     return _import(chosen, money_unit or m.get("money_unit"))
 
@@ -427,21 +412,18 @@ def _import(attempt: _Attempt, override: str | None) -> Imported:
     file, sheet_name = sheet.file, sheet.sheet or ""
     findings: list[Finding] = []
 
-    def add(code: str, message: str, **where: Any) -> None:
-        findings.append(Finding(SOURCE_CODES[code][0], code, message, file=file,
-                                sheet=sheet_name, **where))
+    def add(code: str, variant: str = "", /, **values: Any) -> None:
+        findings.append(finding(code, variant=variant, file=file, sheet=sheet_name, **values))
 
     for col in head.columns:
         if col.key is None and col.parent_key is None and \
                 not ({c.label for c in col.path} & _IGNORED) and \
                 sheetio.caption_in(col.last.raw) is None:
-            add("source.unknown_column", f"未识别的列「{col.text}」，已忽略",
-                cell=col.last.cell, actual=col.text)
+            add("source.unknown_column", header=col.text, cell=col.last.cell, actual=col.text)
     for col in head.duplicates:
         first = head.column(col.key).last.cell
-        add("source.unknown_column", f"重复的列「{col.text}」（与 {first} 同为"
-                                     f"「{schema.label(col.key)}」），已忽略",
-            cell=col.last.cell, field=col.key, actual=col.text)
+        add("source.unknown_column", "duplicate", header=col.text, first=first,
+            column=schema.label(col.key), cell=col.last.cell, field=col.key, actual=col.text)
 
     unit = _money_unit(attempt, override, add)
     divisor = 10000.0 if unit == "元" else 1.0
@@ -507,17 +489,16 @@ def _money_unit(attempt: _Attempt, override: str | None, add) -> str:
     units = {u for u, _, _ in found}
     if len(units) > 1:
         said = "、".join(f"{cell}「{text}」" for _, cell, text in found)
-        raise SourceError(f"{sheet.file}{_where(sheet)}金额单位不一致：{said}；"
+        raise InputError("input.export", f"{sheet.file}{_where(sheet)}金额单位不一致：{said}；"
                           "请核对后用 money_unit 指定")
     if units:
         (unit,) = units
         if unit not in MONEY_UNITS:
-            raise SourceError(f"{sheet.file}{_where(sheet)}的金额单位是{unit}，只支持元和万元；"
+            raise InputError("input.export", f"{sheet.file}{_where(sheet)}的金额单位是{unit}，只支持元和万元；"
                               "请换算后再导入")
         return unit
     unit = schema.default_unit
-    add("source.unit_assumed", f"表中未注明金额单位（如「单位：元」），已按{unit}读取；"
-                               "如不是，请用 money_unit 指定")
+    add("source.unit_assumed", unit=unit)
     return unit
 
 
@@ -554,9 +535,8 @@ def _entries(sheet: Sheet, schema: _Schema, head: Header, unit: str, add):
             addresses[k] = a1(n, i)
             x, bad = _amount(cells[k], unit)
             if bad:
-                add("source.bad_value",
-                    f"第 {n} 行「{schema.label(k)}」的值「{cell_text(cells[k])}」无法识别为金额"
-                    "（已按空白处理）", cell=addresses[k], field=k, actual=cell_text(cells[k]))
+                add("source.bad_value", row=n, column=schema.label(k), raw=cell_text(cells[k]),
+                    cell=addresses[k], field=k, actual=cell_text(cells[k]))
             out[k] = x
         yield _Entry(n, kind, out, addresses)
 
@@ -646,10 +626,10 @@ def _check_totals(entries, details, schema: _Schema, head: Header, unit: str, ad
             if _differs(expected, actual):
                 what = f"{t.type}行" if t.type not in ("类", "款") else \
                     f"{t.type}级科目 {t.values['func_code']} 行"
-                add("source.total_mismatch",
-                    f"第 {t.row} 行{what}「{schema.label(k)}」为 {_fmt(actual)} {unit}，"
-                    f"明细行之和为 {_fmt(expected)} {unit}（相差 {_fmt(actual - expected)}）",
-                    cell=t.cells[k], field=k, expected=_round(expected), actual=_round(actual))
+                add("source.total_mismatch", row=t.row, what=what, column=schema.label(k),
+                    total=_fmt(actual), unit=unit, sum=_fmt(expected),
+                    diff=_fmt(actual - expected), cell=t.cells[k], field=k,
+                    expected=_round(expected), actual=_round(actual))
 
 
 def _identity(e: _Entry, schema: _Schema, unit: str, add) -> None:
@@ -674,9 +654,8 @@ def _identity(e: _Entry, schema: _Schema, unit: str, add) -> None:
         terms = "年初结转和结余 + 本年收入 − 本年支出"
         if extra_in or extra_out:
             terms += "（含使用非财政拨款结余、结余分配）"
-        add("source.identity",
-            f"第 {e.row} 行：{terms} = {_fmt(expected)} {unit}，而年末结转和结余为 "
-            f"{_fmt(actual)} {unit}", cell=e.cells[closing], field=closing,
+        add("source.identity", row=e.row, terms=terms, computed=_fmt(expected), unit=unit,
+            closing=_fmt(actual), cell=e.cells[closing], field=closing,
             expected=_round(expected), actual=_round(actual))
 
 
@@ -688,10 +667,9 @@ def _check_codes(details: list[_Entry], schema: _Schema, head: Header, add) -> N
         code = e.values.get(key)
         cell = a1(e.row, col) if col is not None else ""
         if not code:
-            add("source.missing_code", f"第 {e.row} 行缺少{schema.label(key)}",
-                cell=cell, field=key)
+            add("source.missing_code", row=e.row, column=schema.label(key), cell=cell, field=key)
         elif code in first:
-            add("source.duplicate", f"{schema.label(key)} {code} 与第 {first[code]} 行重复",
+            add("source.duplicate", column=schema.label(key), code=code, first=first[code],
                 cell=cell, field=key, actual=code)
         else:
             first[code] = e.row

@@ -30,6 +30,8 @@ from defusedxml.ElementTree import iterparse
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
+from xlkit.findings import InputError
+
 HEADER_SCAN = 10
 MAX_ROWS = 200_000  # rows read per sheet; a sheet claiming more is not an office export
 TOTAL_PREFIXES = ("合计", "小计", "总计")
@@ -50,10 +52,6 @@ _SUFFIX = re.compile(r"(.+?)\(([^()]*)\)")
 _SUFFIX_UNIT = re.compile(r"(?:(?:金额)?单位:?)?(万元|元|千元|亿元)")
 # "单位：元", "金额单位:万元", "(单位：万元)"; not "编制单位：元谋县医保局".
 _CAPTION = re.compile(r"(?<!编制)(?<!预算)(?<!填报)(?:金额)?单位:?(千元|万元|亿元|元)(?![\u4e00-\u9fff])")
-
-
-class SheetError(Exception):
-    """The file cannot be read at all; the message (Chinese) names the file."""
 
 
 # --------------------------------------------------------------------------- cells
@@ -170,82 +168,82 @@ class Sheet:
         return values[col] if values is not None and col < len(values) else None
 
 
-def check_file(path: str | os.PathLike, error: type[Exception] = SheetError,
+def check_file(path: str | os.PathLike, code: str = "input.sheet",
                extensions: tuple[str, ...] = (".xlsx", ".xlsm", ".csv")) -> str:
-    """The file's name if it exists and has a supported extension; raises ``error`` if not."""
+    """The file's name if it exists and has a supported extension; raises InputError(code) if not."""
     file = os.fspath(path)
     p = Path(file)
     if not p.is_file():
-        raise error(f"找不到文件 {file}")
+        raise InputError(code, f"找不到文件 {file}")
     ext = p.suffix.lower()
     if ext not in extensions:
-        raise error(f"不支持的文件类型 {file}（{ext or '无扩展名'}），请另存为 .xlsx 或 .csv")
+        raise InputError(code, f"不支持的文件类型 {file}（{ext or '无扩展名'}），请另存为 .xlsx 或 .csv")
     return file
 
 
-def load(path: str | os.PathLike, *, error: type[Exception] = SheetError) -> Sheet:
+def load(path: str | os.PathLike, *, code: str = "input.sheet") -> Sheet:
     """The first sheet of an .xlsx/.xlsm, or a .csv (UTF-8 with or without BOM, GBK)."""
-    return load_book(path, error=error, first_only=True)[0]
+    return load_book(path, code=code, first_only=True)[0]
 
 
-def load_book(path: str | os.PathLike, *, error: type[Exception] = SheetError,
+def load_book(path: str | os.PathLike, *, code: str = "input.sheet",
               sheet: str | None = None, first_only: bool = False) -> list[Sheet]:
     """Every worksheet (or just ``sheet``, or the first) of an .xlsx/.xlsm, or a .csv.
 
     The file is looked at before openpyxl parses it (xlkit.read.safety): encrypted, strict
-    OOXML, zip or XML bombs and parts with a DOCTYPE are refused with ``error``.
+    OOXML, zip or XML bombs and parts with a DOCTYPE are refused with an InputError of ``code``.
     """
-    file = check_file(path, error)
+    file = check_file(path, code)
     if Path(file).suffix.lower() == ".csv":
-        return [_load_csv(file, error)]
-    return _load_xlsx(file, error, sheet, first_only)
+        return [_load_csv(file, code)]
+    return _load_xlsx(file, code, sheet, first_only)
 
 
-def _precheck(file: str, error: type[Exception]) -> None:
+def _precheck(file: str, code: str) -> None:
     from xlkit.ooxml.safety import OFFICE_INPUT_LIMITS, precheck  # before any XML is parsed
 
     try:
         result = precheck(Path(file), OFFICE_INPUT_LIMITS)
     except Exception as e:  # pragma: no cover - precheck handles its own errors
-        raise error(f"{file} 无法打开（文件损坏或已加密）") from e
+        raise InputError(code, f"{file} 无法打开（文件损坏或已加密）") from e
     if result.rejected is not None:
         f = result.rejected
         damaged = f.code in ("file.corrupt", "file.encrypted", "file.not_spreadsheet")
         reason = "（文件损坏或已加密）" if damaged else ""
-        raise error(f"{file} 无法打开{reason}：{f.message}")
+        raise InputError(code, f"{file} 无法打开{reason}：{f.message}")
 
 
-def _load_xlsx(file: str, error: type[Exception], name: str | None,
+def _load_xlsx(file: str, code: str, name: str | None,
                first_only: bool) -> list[Sheet]:
     """Values through calamine (Rust; some 15× faster than openpyxl on a 10,000-row list).
     A workbook with an error cell (#N/A, #DIV/0!) goes through openpyxl instead, because
     calamine reads errors as blank and the user must be told the raw value; so does one
     calamine cannot parse, and openpyxl's verdict is reported."""
-    _precheck(file, error)
+    _precheck(file, code)
     try:
         if not _has_error_cells(file):
-            return _load_calamine(file, error, name, first_only)
-    except error:
+            return _load_calamine(file, code, name, first_only)
+    except InputError:
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # noqa: B036 - a Rust panic is a BaseException
         pass
-    return _load_xlsx_openpyxl(file, error, name, first_only)
+    return _load_xlsx_openpyxl(file, code, name, first_only)
 
 
-def _load_calamine(file: str, error: type[Exception], name: str | None,
+def _load_calamine(file: str, code: str, name: str | None,
                    first_only: bool) -> list[Sheet]:
     wb = python_calamine.CalamineWorkbook.from_path(file)
     try:
         sheets = [m.name for m in wb.sheets_metadata
                   if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
         if not sheets:
-            raise error(f"{file} 中没有工作表")
+            raise InputError(code, f"{file} 中没有工作表")
         if name is not None:
             if name not in sheets:
                 titles = "".join(f"「{t}」" for t in sheets)
-                raise error(f"{file} 中找不到工作表「{name}」；工作簿中的工作表：{titles}")
+                raise InputError(code, f"{file} 中找不到工作表「{name}」；工作簿中的工作表：{titles}")
             sheets = [name]
         elif first_only:
             sheets = sheets[:1]
@@ -300,7 +298,7 @@ _ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*\bt\s*=\s*["']e["']""")
 _QUOTED_E = (b'"e"', b"'e'", b'"e\'', b"'e\"")  # what _ERROR_CELL's ["']e["'] can be
 
 
-def _load_xlsx_openpyxl(file: str, error: type[Exception], name: str | None,
+def _load_xlsx_openpyxl(file: str, code: str, name: str | None,
                         first_only: bool) -> list[Sheet]:
     """The thorough path: used for sheets with error cells, which calamine reads as blank."""
     broken = f"{file} 无法打开（文件损坏或已加密）"
@@ -309,16 +307,16 @@ def _load_xlsx_openpyxl(file: str, error: type[Exception], name: str | None,
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(file, read_only=True, data_only=True, keep_links=False)
     except Exception as e:  # zip, XML and key errors all mean the same thing to the user
-        raise error(broken) from e
+        raise InputError(code, broken) from e
     try:
         sheets = wb.worksheets
         if not sheets:
-            raise error(f"{file} 中没有工作表")
+            raise InputError(code, f"{file} 中没有工作表")
         if name is not None:
             sheets = [ws for ws in sheets if ws.title == name]
             if not sheets:
                 titles = "".join(f"「{ws.title}」" for ws in wb.worksheets)
-                raise error(f"{file} 中找不到工作表「{name}」；工作簿中的工作表：{titles}")
+                raise InputError(code, f"{file} 中找不到工作表「{name}」；工作簿中的工作表：{titles}")
         elif first_only:
             sheets = sheets[:1]
         out = []
@@ -334,10 +332,10 @@ def _load_xlsx_openpyxl(file: str, error: type[Exception], name: str | None,
                         rows[n] = list(values)
             out.append(Sheet(file, ws.title, rows, _merged_ranges(ws)))
         return out
-    except error:
+    except InputError:
         raise
     except Exception as e:
-        raise error(broken) from e
+        raise InputError(code, broken) from e
     finally:
         wb.close()
 
@@ -358,15 +356,15 @@ def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _load_csv(file: str, error: type[Exception]) -> Sheet:
+def _load_csv(file: str, code: str) -> Sheet:
     from xlkit.ooxml.safety import DEFAULT_LIMITS
 
     try:
         if Path(file).stat().st_size > DEFAULT_LIMITS.max_file_bytes:
-            raise error(f"{file} 过大（超过 {DEFAULT_LIMITS.max_file_bytes // 1048576} MB）")
+            raise InputError(code, f"{file} 过大（超过 {DEFAULT_LIMITS.max_file_bytes // 1048576} MB）")
         data = Path(file).read_bytes()
     except OSError as e:
-        raise error(f"{file} 无法打开（{e.strerror or e}）") from e
+        raise InputError(code, f"{file} 无法打开（{e.strerror or e}）") from e
     for encoding in ("utf-8-sig", "gb18030"):  # gb18030 is a superset of GBK
         try:
             content = data.decode(encoding)
@@ -374,13 +372,13 @@ def _load_csv(file: str, error: type[Exception]) -> Sheet:
         except UnicodeDecodeError:
             continue
     else:
-        raise error(f"{file} 无法识别文件编码（支持 UTF-8 和 GBK），请另存为 .xlsx")
+        raise InputError(code, f"{file} 无法识别文件编码（支持 UTF-8 和 GBK），请另存为 .xlsx")
     if "\x00" in content:
-        raise error(f"{file} 不是文本格式的 CSV 文件")
+        raise InputError(code, f"{file} 不是文本格式的 CSV 文件")
     try:
         records = list(csv.reader(io.StringIO(content, newline="")))
     except csv.Error as e:
-        raise error(f"{file} 不是有效的 CSV 文件（{e}）") from e
+        raise InputError(code, f"{file} 不是有效的 CSV 文件（{e}）") from e
     rows = {n: r for n, r in enumerate(records, start=1)
             if n <= MAX_ROWS and not all(blank(v) for v in r)}
     return Sheet(file, None, rows)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from xlkit.findings import finding
+from xlkit.findings import finding, message
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
 from xlkit.read.source import ENGINES
 from xlkit.read.tables import Tables, frame
@@ -35,7 +35,7 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ReadResult]]:
         for f in found:
             if f.name.startswith("~$"):
                 r = ReadResult(str(f), status="skipped", code="file.lock_file",
-                               reason="Office 临时锁定文件（~$ 开头），已跳过")
+                               reason=message("file.lock_file"))
                 r.file = {"path": str(f), "size": f.stat().st_size}
                 skipped.append(finish_result(r))
             else:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from xlkit.core.meta import META_SHEET
+from xlkit.findings import InputError
 from xlkit.ooxml.safety import Precheck
 
 
@@ -21,12 +22,10 @@ class RawCell(NamedTuple):  # a tuple: made for every cell read, cheaply
     percent: bool = False  # number format shows a percentage
 
 
-class SourceError(Exception):
-    """The workbook cannot be read; ``code`` is a finding code."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+#: The workbook cannot be read: an InputError whose ``code`` is a file.* finding code. The
+#: name stays (the same class, not a subclass) while read/fastsource.py, under another
+#: change, still raises it by this name.
+SourceError = InputError
 
 
 class CellSource(Protocol):

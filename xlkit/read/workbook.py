@@ -27,10 +27,10 @@ from xlkit.core.layout import (
 )
 from xlkit.core.meta import key_id, parse_rows, verify
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
-from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, SpecError, load_spec
-from xlkit.findings import ERROR, HINT, Finding, finding
+from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
+from xlkit.findings import ERROR, HINT, Finding, InputError, finding
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
-from xlkit.read.source import ENGINES, CellSource, RawCell, SourceError, open_source
+from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 #: Returns of one shape read with the rules walked before they are compiled (compiling costs
@@ -67,7 +67,7 @@ class ReadResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReadResult:
         r = cls(d["path"], d["status"], d["reason"], d["code"],
-                [Finding(**f) for f in d["findings"]], d["project"], d["funds"],
+                [Finding.from_dict(f) for f in d["findings"]], d["project"], d["funds"],
                 d["indicators"], d["scores"], d["file"])
         return r
 
@@ -112,7 +112,7 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     result.findings += pre.hints
     try:
         source = open_source(path, pre.kind, engine, pre)
-    except SourceError as exc:
+    except InputError as exc:
         return finish_result(reject_result(result, finding(exc.code, str(exc), file=str(path))))
     result.file["modified"] = source.modified()
     before = len(result.findings)
@@ -120,7 +120,7 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
         _read(result, path, source, key, year)
     except _Rejected as exc:
         reject_result(result, exc.finding)
-    except SourceError as exc:  # a part parsed on demand is damaged: nothing read counts
+    except InputError as exc:  # a part parsed on demand is damaged: nothing read counts
         del result.findings[before:]
         result.project, result.funds, result.indicators, result.scores = None, [], [], []
         reject_result(result, finding(exc.code, str(exc), file=str(path)))
@@ -214,7 +214,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     tid, tver = payload.get("template_id"), payload.get("template_version")
     try:
         spec = load_spec(str(tid))
-    except SpecError:
+    except InputError:
         raise _Rejected(finding("meta.unknown_template", f"未知的表式「{tid}」第 {tver} 版，"
                                 "本机没有这个表式", sheet="_meta", **where)) from None
     if spec.version != tver:

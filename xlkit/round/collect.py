@@ -18,7 +18,7 @@ from typing import Any
 from xlkit.core.meta import key_id
 from xlkit.core.parse import clean_text
 from xlkit.core.spec import load_spec
-from xlkit.findings import Finding, finding
+from xlkit.findings import Finding, InputError, finding
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
 from xlkit.read import expand, iter_read, tables_of
 from xlkit.read.tables import Tables, plain, records
@@ -27,11 +27,7 @@ from xlkit.round.codeid import code_id
 from xlkit.round.ledger import Ledger, Seen
 from xlkit.round.reconcile import reconcile
 from xlkit.round.result import RoundResult
-from xlkit.round.rules import RuleError, builtin_rules, load_rules
-
-
-class CollectInputError(Exception):
-    """An input the round cannot do without (the list, a 决算, the rules file)."""
+from xlkit.round.rules import builtin_rules, load_rules
 
 
 @dataclass
@@ -70,10 +66,10 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     context = f"{key_id(key) if key else 'unsigned'}|{year}|{code_id()}"
     inbox = Path(inbox)
     if not inbox.is_dir():
-        raise CollectInputError(f"收件目录 {inbox} 不存在")
+        raise InputError("input.inbox", f"收件目录 {inbox} 不存在", file=str(inbox))
     for p in (list_path, *finals, targets, rules_path, mapping):
         if p is not None and not Path(p).is_file():
-            raise CollectInputError(f"找不到文件 {p}")
+            raise InputError("input.inbox", f"找不到文件 {p}", file=str(p))
     inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping],
                                  spec, context, money_unit, final_money_unit)
     files, skipped = expand([inbox])
@@ -110,8 +106,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             if seen is None or after is None or (seen.size, seen.mtime_ns) != (
                     after.size, after.mtime_ns):
                 seen = None  # changed while it was read: not stored, read again next run
-                r.findings.append(finding("file.changed", "文件在读取过程中被改动，下次收集时将重新读取",
-                                          file=r.path))
+                r.findings.append(finding("file.changed", file=r.path))
             batch.append((r, seen))
             if on_result:
                 on_result(r)
@@ -162,19 +157,16 @@ def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
                    targets: str | Path | None, rules_path: str | Path | None,
                    mapping: str | Path | None, money_unit: str, final_money_unit: str | None,
                    level: str) -> _Office:
-    from xlkit.inputs.budget_list import ListError, read_list
+    from xlkit.inputs.budget_list import note, read_list
 
-    try:
-        listed = read_list(list_path, money_unit=money_unit, level=level)
-    except ListError as exc:
-        raise CollectInputError(str(exc)) from None
+    listed = read_list(list_path, money_unit=money_unit, level=level)
     if not listed.rows:
-        raise CollectInputError(f"预算清单 {list_path} 中没有可用的行")
+        raise InputError("input.list", f"预算清单 {list_path} 中没有可用的行", file=str(list_path))
     imported, source_findings = _finals(finals, final_money_unit, mapping)
     rules, broken = _rules(rules_path)
     approved, target_findings = _targets(targets) if targets else ({}, [])
     return _Office(listed, imported, source_findings + target_findings, rules, broken,
-                   approved, [str(p) for p in listed.problems])
+                   approved, [note(p) for p in listed.problems])
 
 
 @contextlib.contextmanager
@@ -226,18 +218,12 @@ def _finals(paths: Sequence[str | Path], money_unit: str | None,
             mapping: str | Path | None) -> tuple[list[Any], list[Finding]]:
     if not paths:
         return [], []
-    from xlkit.inputs.exports import SourceError, load_mapping, read_final
+    from xlkit.inputs.exports import load_mapping, read_final
 
-    try:
-        mapped = load_mapping(mapping) if mapping else None
-    except SourceError as exc:
-        raise CollectInputError(str(exc)) from None
+    mapped = load_mapping(mapping) if mapping else None
     imported, findings = [], []
     for p in paths:
-        try:
-            imp = read_final(p, money_unit=money_unit, mapping=mapped)
-        except SourceError as exc:
-            raise CollectInputError(str(exc)) from None
+        imp = read_final(p, money_unit=money_unit, mapping=mapped)
         imported.append(imp)
         findings += imp.findings
     return imported, findings
@@ -247,10 +233,7 @@ def _rules(path: str | Path | None) -> tuple[list, list[str]]:
     rules = builtin_rules()
     if path is None:
         return rules, []
-    try:
-        own, broken = load_rules(path)
-    except RuleError as exc:
-        raise CollectInputError(str(exc)) from None
+    own, broken = load_rules(path)
     ids = {r.id for r in rules}
     for r in own:
         if r.id in ids:  # an office may redefine a built-in rule
@@ -259,15 +242,10 @@ def _rules(path: str | Path | None) -> tuple[list, list[str]]:
 
 
 def _targets(path: str | Path) -> tuple[dict[str, list[dict]], list[Finding]]:
-    """The approved targets by project, and the problems of the file itself."""
-    from xlkit.inputs.budget_list import ListError, read_targets
+    """The approved targets by project, and the problems of the file itself (targets.row)."""
+    from xlkit.inputs.budget_list import read_targets
 
-    try:
-        by_code, problems = read_targets(path)
-    except ListError as exc:
-        raise CollectInputError(str(exc)) from None
-    return by_code, [finding("value.ambiguous", p.message, file=str(p.file), sheet=p.sheet or "",
-                             field=p.column or "") for p in problems]
+    return read_targets(path)
 
 
 def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Finding]:
@@ -282,7 +260,7 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
         sheet, _, cell = (row["cell"] or "").partition("!")
         if t is None:
             if row["project_code"] in approved:
-                out.append(finding("target.changed", f"「{row['name']}」不在现行的绩效目标中",
+                out.append(finding("target.changed", variant="gone", name=row["name"],
                                    file=row["source_file"], sheet=sheet, cell=cell,
                                    field="name", actual=row["name"]))
             continue
@@ -296,7 +274,7 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
             else:
                 same = now is None or clean_text(now) == clean_text(was)
             if not same:
-                out.append(finding("target.changed", f"「{row['name']}」下发时{label}为 {was}，"
-                                   f"现行绩效目标为 {now}", file=row["source_file"], sheet=sheet,
+                out.append(finding("target.changed", name=row["name"], what=label, was=was,
+                                   now=now, file=row["source_file"], sheet=sheet,
                                    cell=cell, field=key, expected=str(now), actual=str(was)))
     return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlkit.findings import InputError
 from xlkit.read.workbook import ReadResult, file_sha256
 
 SCHEMA = """
@@ -44,10 +45,6 @@ CREATE TABLE IF NOT EXISTS expected (
 """
 
 
-class LedgerBusy(RuntimeError):
-    """Another run holds the ledger."""
-
-
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -70,7 +67,7 @@ class Ledger:
             self._lock_fh.seek(0)
             who = self._lock_fh.read().strip()
             self._lock_fh.close()
-            raise LedgerBusy(f"台账 {self.path} 正被另一个 collect 使用（{who or '进程未知'}），"
+            raise InputError("input.ledger_busy", f"台账 {self.path} 正被另一个 collect 使用（{who or '进程未知'}），"
                              "请等它结束后再运行") from None
         self._lock_fh.seek(0)
         self._lock_fh.truncate()

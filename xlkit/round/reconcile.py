@@ -9,7 +9,6 @@ and the rules' — into one 问题清单 with unit and project on every row.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import os
 import re
@@ -19,40 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-from xlkit.findings import ERROR, HINT, Finding
+from xlkit.findings import CATALOGUE, ERROR, HINT, Finding, declared, finding, title
 from xlkit.read.tables import Tables, plain, records
 from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
 from xlkit.round.rules import Missing, Rule, RuleError, builtin_rules, render
 
 MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
-#: Codes of the reconciler's own structural checks, with severity and title.
-RECONCILE_CODES = {
-    "return.missing": (HINT, "未报送"),
-    "return.unknown": (ERROR, "报回的表格不在预算清单中"),
-    "return.duplicate": (HINT, "同一项目收到多份，采用最新的一份"),
-    "return.matched_by_name": (HINT, "项目编码不一致，按单位和项目名称匹配"),
-    "rules.broken": (HINT, "规则无法执行"),
-}
 
 
 def rule_title(code: str) -> str:
-    """The Chinese title of any finding or rule code."""
-    from xlkit.findings import CODES
-
-    if code in CODES:
-        return CODES[code][1]
-    if code in RECONCILE_CODES:
-        return RECONCILE_CODES[code][1]
-    from xlkit.inputs.exports import SOURCE_CODES
-
-    if code in SOURCE_CODES:
-        return SOURCE_CODES[code][1]
-    return _builtin_titles().get(code, "")
-
-
-@functools.cache
-def _builtin_titles() -> dict[str, str]:
-    return {r.id: r.title for r in builtin_rules()}
+    """The Chinese title of any finding code, built-in rules included (the catalogue's);
+    "" for an office's own rule."""
+    return title(code)
 
 
 def normalise(text: Any) -> str:
@@ -142,17 +119,16 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
         row.update(funds.get(p["source_file"], {}))
         matches.append({"file": p["source_file"], key: p.get(key), "matched_by": how or "未匹配"})
         if i is None:
-            issues.append(_issue(ERROR, "return.unknown", p, f"{p.get('unit_name')} 报回的"
-                          f"「{p.get('project_name') or p.get('unit_name')}」不在预算清单中",
-                          file=p["source_file"]))
+            issues.append(_coded("return.unknown", p, unit_name=p.get("unit_name"),
+                                 who=p.get("project_name") or p.get("unit_name"),
+                                 file=p["source_file"]))
         else:
             matched.add(i)
             lst = budget.rows[i]
             row.update(_list_columns(lst))
             if how == MATCH_BY_NAME:
-                issues.append(_issue(HINT, "return.matched_by_name", p,
-                                     f"表内编码 {p.get(key)} 与清单编码 {lst.get(key)} 不同，"
-                                     "按单位和项目名称匹配", file=p["source_file"],
+                issues.append(_coded("return.matched_by_name", p, code=p.get(key),
+                                     list_code=lst.get(key), file=p["source_file"],
                                      expected=lst.get(key), actual=p.get(key)))
         j, fhow = final.find(p.get("project_code"), p.get("unit_name"), p.get("project_name"))
         if j is not None:
@@ -168,7 +144,7 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
     issues += _reader_issues(tables, kept_rows)
     issues += [_finding_issue(f) for f in source_findings]
     issues += _apply_rules(rules, joined, tables.indicators, issues)
-    issues += [_issue(HINT, "rules.broken", {}, msg) for msg in broken_rules]
+    issues += [_coded("rules.broken", {}, msg) for msg in broken_rules]
     frame = pd.DataFrame(issues, columns=list(ISSUE_COLUMNS)) if issues else empty_issues()
     frame = frame.sort_values(["severity", "unit_code", "project_code", "rule"],
                               key=lambda s: s.map(_sort_key), kind="stable",
@@ -206,10 +182,10 @@ def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
         for old in records(ordered.iloc[1:]):
             superseded.add(old["source_file"])
             files.loc[files["path"] == old["source_file"], "superseded_by"] = newest["source_file"]
-            issues.append(_issue(HINT, "return.duplicate", old,
-                                 f"项目 {code} 收到 {len(group)} 份：采用 {newest['source_file']}"
-                                 f"（保存于 {newest['_when']}），未采用本文件（保存于 {old['_when']}）",
-                                 file=old["source_file"], expected=newest["source_file"]))
+            issues.append(_coded("return.duplicate", old, code=code, n=len(group),
+                                 kept=newest["source_file"], kept_when=newest["_when"],
+                                 when=old["_when"], file=old["source_file"],
+                                 expected=newest["source_file"]))
     return p[~p["source_file"].isin(superseded)].drop(columns="_when"), superseded
 
 
@@ -267,8 +243,8 @@ def _missing(budget: _Index, matched: set[int], key: str, issues: list) -> list[
         out.append(row)
         who = r.get("project_name") or r.get("unit_name")
         contact = f"（联系人 {r.get('contact')} {r.get('phone') or ''}）" if r.get("contact") else ""
-        issues.append(_issue(HINT, "return.missing", row, f"{r.get('unit_name')}「{who}」未报送"
-                             + contact))
+        issues.append(_coded("return.missing", row, unit_name=r.get("unit_name"), who=who,
+                             contact=contact))
     return out
 
 
@@ -289,6 +265,13 @@ def _show(v: Any) -> str:
     return f"{v:.10g}" if isinstance(v, float) else str(v)
 
 
+def _coded(code: str, who: Mapping[str, Any], text: str | None = None, /, *, file: str = "",
+           expected: Any = None, actual: Any = None, **values: Any) -> dict[str, Any]:
+    """An issue of the reconciler's own, made as a finding of a declared code."""
+    return _finding_issue(finding(code, text, file=file, expected=expected, actual=actual,
+                                  **values), who)
+
+
 def _finding_issue(f: Finding, who: Mapping[str, Any] | None = None) -> dict[str, Any]:
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
     return _issue(f.severity, f.code, who or {}, f.message, file=f.file, where=where,
@@ -298,11 +281,12 @@ def _finding_issue(f: Finding, who: Mapping[str, Any] | None = None) -> dict[str
 def _reader_issues(tables: Tables, kept_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     who = {p["source_file"]: p for p in kept_rows}
     out = []
-    for f in records(tables.findings):
-        finding = Finding(f["severity"], f["code"], f["message"], f["file"] or "",
-                          f["sheet"] or "", f["cell"] or "", f["field"] or "", f["expected"],
-                          f["actual"])
-        out.append(_finding_issue(finding, who.get(f["file"], {})))
+    for f in records(tables.findings):  # the reader's findings, as its table holds them
+        sheet, cell = f["sheet"] or "", f["cell"] or ""
+        out.append(_issue(f["severity"], f["code"], who.get(f["file"], {}), f["message"],
+                          file=f["file"] or "", where=f"{sheet}!{cell}" if sheet and cell
+                          else sheet, field=f["field"] or "", expected=f["expected"],
+                          actual=f["actual"]))
     return out
 
 
@@ -319,7 +303,7 @@ def _apply_rules(rules: Sequence[Rule], projects: list[dict[str, Any]],
         try:
             _run(rule, rows, out)
         except RuleError as exc:
-            issues.append(_issue(HINT, "rules.broken", {}, f"规则 {rule.id} 无法执行：{exc}",
+            issues.append(_coded("rules.broken", {}, rule=rule.id, reason=exc,
                                  file=rule.source))
     return out
 
@@ -358,6 +342,8 @@ def _failed(rule: Rule, row: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(row, _IndicatorRow):
         where = row.get("cell") or ""
         row = row.whole()
+    if rule.id in CATALOGUE:  # a built-in rule: its declaration (and the test record) counts
+        declared(rule.id)
     return _issue(rule.severity, rule.id, row, render(rule.message, row),
                   file=row.get("source_file", ""), where=where, field=rule.field_name,
                   expected=expected, actual=actual)

@@ -25,14 +25,16 @@ from typing import Any
 
 import yaml
 
-from xlkit.findings import ERROR, HINT
+from xlkit.findings import ERROR, HINT, InputError, declared
 
 SCOPES = ("project", "indicator", "final")
 BUILTIN_RULES = Path(str(resources.files("xlkit.round") / "rules_builtin.yaml"))
 
 
 class RuleError(ValueError):
-    """A rule that cannot be used; the message names the rule id and the reason."""
+    """One rule that cannot be used or run; the message names the reason. It becomes a
+    ``rules.broken`` finding, the rest of the rules still run. A rules file that cannot be
+    used at all raises :class:`xlkit.findings.InputError` (``input.rules``)."""
 
 
 class Missing(Exception):
@@ -92,23 +94,25 @@ class Rule:
 # ------------------------------------------------------------------------------- loading
 
 
-def load_rules(path: str | Path) -> tuple[list[Rule], list[str]]:
+def load_rules(path: str | Path, *, builtin: bool = False) -> tuple[list[Rule], list[str]]:
     """Rules of a YAML file, and a message per broken rule (id and reason); the file itself
-    being unreadable raises RuleError."""
+    being unreadable raises InputError (input.rules). ``builtin``: the file is xlkit's own,
+    whose rules take severity, title and message from the findings catalogue by id."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RuleError(f"找不到规则文件 {path}") from None
+        raise InputError("input.rules", f"找不到规则文件 {path}", file=str(path)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RuleError(f"规则文件 {path} 无法解析：{exc}") from None
+        raise InputError("input.rules", f"规则文件 {path} 无法解析：{exc}", file=str(path)) from None
     items = data.get("rules") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise RuleError(f"规则文件 {path} 应为规则列表（rules: [...]）")
+        raise InputError("input.rules", f"规则文件 {path} 应为规则列表（rules: [...]）",
+                         file=str(path))
     rules, broken = [], []
     for i, item in enumerate(items):
         try:
-            rules.append(rule_from(item, str(path)))
+            rules.append(rule_from(_declared(item) if builtin else item, str(path)))
         except RuleError as exc:
             rid = item.get("id") if isinstance(item, dict) else None
             broken.append(f"规则 {rid or f'第 {i + 1} 条'}：{exc}")
@@ -120,10 +124,24 @@ def load_rules(path: str | Path) -> tuple[list[Rule], list[str]]:
 
 
 def builtin_rules() -> list[Rule]:
-    rules, broken = load_rules(BUILTIN_RULES)
+    rules, broken = load_rules(BUILTIN_RULES, builtin=True)
     if broken:  # a packaging mistake, not a user's
-        raise RuleError("; ".join(broken))
+        raise RuntimeError("; ".join(broken))
     return rules
+
+
+def _declared(item: Any) -> Any:
+    """A built-in rule with its severity, title and message from the findings catalogue
+    (they are declared there once, by the rule's id, and not in the rules file)."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return item
+    if {"severity", "title", "message"} & set(item):
+        raise RuleError("内置规则的 severity、title、message 在 xlkit/findings/catalogue.py 中声明")
+    try:
+        c = declared(item["id"])
+    except KeyError:
+        raise RuleError(f"内置规则 {item['id']} 未在问题代码目录中声明") from None
+    return {**item, "severity": c.severity, "title": c.title, "message": c.template}
 
 
 def rule_from(item: Any, source: str = "") -> Rule:

@@ -1,0 +1,205 @@
+"""Every finding code xlkit can emit, declared once: severity, Chinese title, message template.
+
+A template names its values (``{label}``, ``{path}``); the call site passes them
+(``finding("value.required", label=...)``) and the message is the template's. A finding
+worded more than one way has named variants (``finding(code, variant="unselected", ...)``).
+The built-in reconcile rules (round/rules_builtin.yaml) take their severity, title and
+message from here, by rule id; an office's own ``--rules`` file declares its own.
+Codes under ``input.`` are those of :class:`xlkit.findings.InputError` (an input that
+cannot be used at all); their message is the reason, as worded where it was found.
+"""
+
+from __future__ import annotations
+
+ERROR = "错误"  # 强制性: must be fixed
+HINT = "提示"  # 提示性: look at it
+
+#: code → (severity, title, template, {variant: template})
+TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
+    # ------------------------------------------------ files that cannot be read (rejected)
+    "file.missing": (ERROR, "文件不存在", "找不到文件：{path}", {}),
+    "file.not_spreadsheet": (ERROR, "不是 Excel 工作簿",
+                             "不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls），"
+                             "请用 Excel 或 WPS 另存为 .xlsx 后报送",
+                             {"xlsb": "这是 .xlsb（二进制工作簿），请另存为 .xlsx 后报送",
+                              "no_workbook": "压缩包中没有工作簿（不是 .xlsx 文件）"}),
+    "file.encrypted": (ERROR, "文件已加密（设置了打开密码）",
+                       "文件设置了打开密码（已加密），请取消密码后重新报送", {}),
+    "file.corrupt": (ERROR, "文件损坏，无法打开", "文件损坏，无法打开（{error}）",
+                     {"unreadable": "无法读取文件：{reason}",
+                      "unzip": "文件损坏，无法解压（{error}）",
+                      "part": "文件损坏，无法读取（{error}）",
+                      "xls": ".xls 文件无法读取（{error}）",
+                      "xls_damaged": ".xls 文件损坏，无法读取（{error}）",
+                      "crash": "读取失败（{error}）"}),
+    "file.too_large": (ERROR, "文件过大",
+                       "文件 {size_mb} MB，超过上限 {limit_mb} MB（max_file_bytes）", {}),
+    "file.zip_bomb": (ERROR, "压缩内容异常（疑似压缩炸弹）",
+                      "压缩包内有 {parts} 个部件，超过上限 {limit}（max_zip_entries）",
+                      {"size": "解压后 {size_mb} MB，超过上限 {limit_mb} MB（max_uncompressed_bytes）",
+                       "ratio": "部件 {part} 压缩比异常（{size} / {compressed}，max_ratio）"}),
+    "file.xml_unsafe": (ERROR, "含有不安全的 XML（实体声明 / 外部引用）",
+                        "部件 {part} 含有 DOCTYPE / 实体声明（可能是 XML 炸弹或外部实体攻击），拒绝读取",
+                        {}),
+    "file.strict_ooxml": (ERROR, "严格 OOXML 格式，无法读取",
+                          "文件是“严格 Open XML”格式，请在 Excel 中另存为“Excel 工作簿(*.xlsx)”后报送",
+                          {}),
+    "file.too_complex": (ERROR, "表格规模异常（行列或合并单元格过多）",
+                         "工作表 {part} 有 {cells} 个单元格，超过上限 {limit}（max_cells）",
+                         {"bytes": "工作表 {part} 解压后 {size} 字节，超过上限（max_sheet_bytes）",
+                          "merged": "工作表 {part} 有 {merged} 个合并区域，超过上限 {limit}"
+                                    "（max_merged_ranges）",
+                          "nested": "文件结构嵌套过深，无法读取"}),
+    "file.timeout": (ERROR, "读取超时",
+                     "读取超过 {seconds} 秒仍未完成（seconds_per_file），已放弃", {}),
+    "file.out_of_memory": (ERROR, "读取时内存超限",
+                           "读取时内存超过上限 {limit_mb} MB（memory_bytes）", {}),
+    "file.macro": (HINT, "含宏的工作簿（宏不会运行）",
+                   "工作簿含有宏；宏不会被运行，已按普通工作簿读取", {}),
+    "file.xls": (HINT, "已另存为 .xls，公式无法核对",
+                 "工作簿被另存为 .xls：只读取数值，无法核对公式", {}),
+    "file.lock_file": (HINT, "Office 临时锁定文件，已跳过", "Office 临时锁定文件（~$ 开头），已跳过", {}),
+    "file.changed": (HINT, "文件在读取过程中被改动", "文件在读取过程中被改动，下次收集时将重新读取", {}),
+    # ------------------------------------------------------------- recognising the form
+    "meta.missing": (ERROR, "不是 xlkit 下发的绩效自评表（缺少 _meta）",
+                     "不是 xlkit 下发的绩效自评表：找不到 _meta 工作表（可能是其他表格，或复制粘贴到了新工作簿）",
+                     {}),
+    "meta.damaged": (ERROR, "_meta 记录损坏", "_meta 记录损坏，无法识别表式（{error}）",
+                     {"layout": "_meta 中的表格结构无法还原（{error}）"}),
+    "meta.unknown_template": (ERROR, "未知的表式", "未知的表式「{template}」第 {version} 版，本机没有这个表式",
+                              {}),
+    "meta.other_version": (HINT, "表式版本与当前不同",
+                           "工作簿是表式 {template} 第 {version} 版，当前为第 {current} 版，按当前规则重算",
+                           {}),
+    "meta.incompatible": (ERROR, "表格格式与当前表式版本不兼容",
+                          "表式 {template} 第 {version} 版的格式与当前版本不同，无法按当前版本读取，"
+                          "请用当前下发的表格重新填报", {}),
+    "meta.wrong_year": (ERROR, "年度不符", "这是 {year} 年度的表格，本次收集的是 {collecting} 年度", {}),
+    "meta.unsigned": (HINT, "工作簿未签名", "工作簿未签名，无法确认预填数据未被改动", {}),
+    "meta.no_key": (HINT, "未提供密钥，签名未核验", "未提供签名密钥，签名未核验", {}),
+    "meta.bad_signature": (ERROR, "签名无效（_meta 被改动或非本单位签发）",
+                           "签名无效：_meta 中的签发记录被改动",
+                           {"other_key": "签名无效：工作簿由另一把密钥签发"}),
+    "meta.issued_changed": (ERROR, "预填内容被改动", "预填的「{label}」被改动：下发时为 {was}，现为 {now}",
+                            {}),
+    "meta.copied": (ERROR, "_meta 与表内单位 / 项目不一致（疑似复制自其他工作簿）",
+                    "表内「{label}」为 {now}，而 _meta 记录的是 {was}：_meta 可能复制自其他单位的工作簿，"
+                    "或预填内容被改动", {}),
+    "meta.layout_changed": (ERROR, "表格结构被改动",
+                            "表格结构被改动（插入或删除了行列）：{moved} 个字段的位置变了，"
+                            "如「{label}」由 {now} 前为 {was}，已按新位置读取",
+                            {"sheet_gone": "找不到工作表「{sheet_name}」（被改名或删除）"}),
+    # ------------------------------------------------------------------ values as typed
+    "value.required": (ERROR, "必填项为空", "「{label}」未填写",
+                       {"unselected": "「{label}」未选择",
+                        "unscored": "「{label}」未打分",
+                        "indicator_name": "第 {n} 个三级指标（{level2}）填了内容但没有指标名称"}),
+    "value.not_number": (ERROR, "应为数字", "「{label}」应为数字，填的是 '{raw}'{why}",
+                         {"negative": "「{label}」不能为负数：{raw}"}),
+    "value.ambiguous": (ERROR, "数值有歧义，无法识别",
+                        "「{label}」填的单位是「{typed}」，计量单位却是「{unit}」",
+                        {"target_file": "{problem}"}),
+    "value.error": (ERROR, "单元格为错误值", "「{label}」是错误值 {text}", {}),
+    "value.implausible": (HINT, "数值不合常理，请核对",
+                          "「{label}」{got} 是年度指标值 {target} 的 {times} 倍，请核对",
+                          {"comparator": "「{label}」带有比较词 '{raw}'，按 {value} 计算",
+                           "percent": "「{label}」为 {got}%，超过 100%，年度指标值为 {target}%："
+                                      "疑似录入错误（原值 '{raw}'）",
+                           "fraction": "「{label}」为 {got}，年度指标值为 {target}%："
+                                       "疑似把百分比填成了小数"}),
+    "value.choice": (ERROR, "不是可选的值", "「{label}」应为 ≥ ≤ = 定性 之一，填的是 '{raw}'",
+                     {"tier": "「{label}」应为 达成 / 部分达成 / 未达成，填的是 '{raw}'"}),
+    "value.recommended": (HINT, "建议填写的项为空", "「{label}」未填写", {}),
+    # -------------------------------------------------------------------- recomputation
+    "calc.formula_overwritten": (ERROR, "公式被改成了常量",
+                                 "「{label}」的公式被改成了常量 {shown}，重新计算应为 {want}", {}),
+    "calc.stale": (ERROR, "表内数字与重新计算结果不一致",
+                   "表内「{label}」显示 {shown}，重新计算应为 {want}", {}),
+    "target.changed": (HINT, "下发的绩效目标与现行绩效目标不一致",
+                       "「{name}」下发时{what}为 {was}，现行绩效目标为 {now}",
+                       {"gone": "「{name}」不在现行的绩效目标中"}),
+    # ------------------------------------------------------------------- in-form checks
+    "check.score_over_weight": (ERROR, "得分超过分值", "「{name}」得分 {score} 超过分值 {weight}",
+                                {"qualitative": "「{name}」定性得分 {score} 超过分值 {weight}"}),
+    "check.tier_band": (ERROR, "定性得分不在所选档次区间内",
+                        "「{name}」选了“{tier}”，得分 {score} 不在该档次区间内", {}),
+    "check.reason_missing": (ERROR, "得分低于分值但未填写偏差原因",
+                             "「{name}」得分 {score} 低于分值 {weight}，须填写偏差原因分析及改进措施", {}),
+    "check.over_execution": (ERROR, "全年执行数大于全年预算数",
+                             "{row}：全年执行数 {executed} 大于全年预算数 {budget}", {}),
+    "check.fund_parts": (ERROR, "资金来源合计与年度资金总额不一致",
+                         "{column}：各资金来源合计 {got} 与{row} {total} 不一致（差 {diff}）", {}),
+    "check.weights_total": (ERROR, "分值合计不为 100", "执行率与各指标分值合计为 {total}，应为 100", {}),
+    "check.group_weights": (ERROR, "三级指标分值之和与一级指标分值不一致",
+                            "{group}各三级指标分值之和为 {sum}，应为 {weight}", {}),
+    # ------------------------------------------------- the office's inputs: list, targets
+    "list.row": (ERROR, "预算清单中的行无法使用（该行未生成）", "缺少{column}",
+                 {"duplicate": "{column} {code} 与第 {first} 行重复",
+                  "not_number": "{column}不是数字",
+                  "negative": "{column}不能为负数",
+                  "unit": "{column}的单位是{unit}，与金额单位（{money_unit}）不一致"}),
+    "list.column": (HINT, "未识别或重复的列（已忽略）", "未知列，已忽略",
+                    {"duplicate": "重复的列，已忽略"}),
+    "targets.row": (ERROR, "绩效目标中的行无法使用（该行未采用）", "缺少{column}",
+                    {"direction": "指标方向「{raw}」无法识别，应为 ≥、≤、= 或 定性",
+                     "target": "定量指标的年度指标值应为数字",
+                     "weight": "分值不是数字",
+                     "weight_range": "分值应在 0 到 100 之间"}),
+    # ---------------------------------------------------- budget and 决算 exports (sources)
+    "source.total_mismatch": (ERROR, "合计行与明细行之和不一致",
+                              "第 {row} 行{what}「{column}」为 {total} {unit}，明细行之和为 "
+                              "{sum} {unit}（相差 {diff}）", {}),
+    "source.identity": (ERROR, "年初结转和结余 + 本年收入 − 本年支出 ≠ 年末结转和结余",
+                        "第 {row} 行：{terms} = {computed} {unit}，而年末结转和结余为 {closing} {unit}",
+                        {}),
+    "source.bad_value": (ERROR, "金额无法识别",
+                         "第 {row} 行「{column}」的值「{raw}」无法识别为金额（已按空白处理）", {}),
+    "source.missing_code": (ERROR, "明细行缺少编码", "第 {row} 行缺少{column}", {}),
+    "source.duplicate": (HINT, "重复的编码", "{column} {code} 与第 {first} 行重复", {}),
+    "source.unknown_column": (HINT, "未识别的列", "未识别的列「{header}」，已忽略",
+                              {"duplicate": "重复的列「{header}」（与 {first} 同为「{column}」），已忽略"}),
+    "source.unit_assumed": (HINT, "未注明金额单位，已按默认单位读取",
+                            "表中未注明金额单位（如「单位：元」），已按{unit}读取；如不是，请用 money_unit 指定",
+                            {}),
+    # ------------------------------------------------------------------- reconciliation
+    "return.missing": (HINT, "未报送", "{unit_name}「{who}」未报送{contact}", {}),
+    "return.unknown": (ERROR, "报回的表格不在预算清单中", "{unit_name} 报回的「{who}」不在预算清单中", {}),
+    "return.duplicate": (HINT, "同一项目收到多份，采用最新的一份",
+                         "项目 {code} 收到 {n} 份：采用 {kept}（保存于 {kept_when}），"
+                         "未采用本文件（保存于 {when}）", {}),
+    "return.matched_by_name": (HINT, "项目编码不一致，按单位和项目名称匹配",
+                               "表内编码 {code} 与清单编码 {list_code} 不同，按单位和项目名称匹配", {}),
+    "rules.broken": (HINT, "规则无法执行", "规则 {rule} 无法执行：{reason}",
+                     {"file": "规则 {rule}：{reason}"}),
+    # ------------------------------------- built-in rules (round/rules_builtin.yaml, by id)
+    "budget.full_year": (ERROR, "全年预算数与预算清单不一致",
+                         "表内全年预算数 {budget_full_year} 万元，预算清单为 {list_full_year} 万元", {}),
+    "budget.initial": (ERROR, "年初预算数与预算清单不一致",
+                       "表内年初预算数 {budget_initial} 万元，预算清单为 {list_initial} 万元", {}),
+    "budget.split.fiscal": (ERROR, "当年财政拨款与预算清单不一致",
+                            "表内当年财政拨款（全年预算数）{fiscal_full_year} 万元，预算清单为 {list_fiscal} 万元",
+                            {}),
+    "budget.split.carryover": (ERROR, "上年结转资金与预算清单不一致",
+                               "表内上年结转资金（全年预算数）{carryover_full_year} 万元，"
+                               "预算清单为 {list_carryover} 万元", {}),
+    "budget.split.other": (ERROR, "其他资金与预算清单不一致",
+                           "表内其他资金（全年预算数）{other_full_year} 万元，预算清单为 {list_other} 万元", {}),
+    "final.spent": (ERROR, "全年执行数与决算本年支出不一致",
+                    "自评表全年执行数 {executed} 万元，决算本年支出 {final_spent} 万元", {}),
+    "final.not_found": (HINT, "决算中找不到该项目",
+                        "项目 {project_code} {project_name} 在决算表中没有找到，无法核对全年执行数", {}),
+    "indicator.full_marks_missed": (ERROR, "定量指标未达目标却得满分",
+                                    "「{name}」实际完成值 {actual_value} 未达到年度指标值 {target_value}"
+                                    "（{direction}），却得了满分 {score_entered}", {}),
+    # --------------------------------- inputs that cannot be used at all (InputError)
+    "input.spec": (ERROR, "表式无法使用", "{reason}", {}),
+    "input.key": (ERROR, "签名密钥无法读取", "{reason}", {}),
+    "input.list": (ERROR, "预算清单无法使用", "{reason}", {}),
+    "input.targets": (ERROR, "绩效目标文件无法使用", "{reason}", {}),
+    "input.sheet": (ERROR, "表格文件无法使用", "{reason}", {}),
+    "input.export": (ERROR, "预算 / 决算导出表无法使用", "{reason}", {}),
+    "input.mapping": (ERROR, "列映射无法使用", "{reason}", {}),
+    "input.rules": (ERROR, "规则文件无法使用", "{reason}", {}),
+    "input.inbox": (ERROR, "收件目录或输入文件不存在", "{reason}", {}),
+    "input.ledger_busy": (ERROR, "台账正被另一个 collect 使用", "{reason}", {}),
+}
