@@ -5,22 +5,21 @@ A :class:`Check` says, for one kind of problem: the finding ``code``; the ``scop
 declared over (an indicator ``row``, an indicator ``group``, the ``funds`` block, a
 ``card`` item of the scorecard, the whole ``form``); the failing condition ``when``, an
 expression tree (:mod:`xlkit.core.expr`) over the scope's names; the short ``text`` the
-校验 cell shows (``None``: the reader alone reports it, see ``note``); the ``field`` the
-finding points at; the reader's Chinese ``message`` template and the ``values`` it (and the
-finding's ``expected`` / ``actual``) are made of.
+校验 cell shows (``None``: the reader alone reports it, ``note`` says why); the ``field``
+the finding points at; and the reader's Chinese message: the catalogue's template of
+``code`` (xlkit.findings, the named ``variant`` if any) with the ``values`` it names, each
+an expression like ``when`` (numbers shown as ``:g``).
 
 Names in a declaration are the scope's vocabulary (``weight`` is the row's 分值), bound to
 fields when a layout is built (``ind.3.weight``): :func:`bind` gives a :class:`Bound` check,
 and the layout groups the bound checks by the 校验 cell that shows them (a :class:`Site`).
 The builder renders a site as that cell's formula — the ``text`` of the first failing
 check, in declaration order — and the reader evaluates the very same trees over the values
-it parsed (compiled: one number per site whose bits are the failing checks), then formats
-``message`` with ``str.format`` from:
-
-- the bound constants (``n`` row number, ``level2``, ``row`` / ``col`` labels, ``gname`` ...),
-- ``values``, each an expression evaluated like ``when``,
-- ``label`` (the finding field's human name), ``raw`` and ``why`` (the text typed in that
-  field and, when it could not be parsed, why), given by the reader.
+it parsed (compiled: one number per site whose bits are the failing checks) and fills the
+template from the bound constants (``n`` row number, ``level2``, ``row`` / ``column``
+labels, ``group`` ...), the ``values``, and what only the reader knows: ``label`` (the
+finding field's human name), ``raw`` and ``why`` (the text typed there and, when it could
+not be parsed, why).
 
 Checks of value *parsing* (unparseable text, negative money, implausible figures, units,
 ``_meta``, recomputation) stay in the reader: they are about what was typed, not about the
@@ -49,7 +48,8 @@ from xlkit.core.expr.tree import (
     Ref,
     Refs,
 )
-from xlkit.core.spec import TIERS
+from xlkit.core.scoring import tier_ok_rule
+from xlkit.findings import CATALOGUE
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 EPSILON = 1e-9  # a score "below" or "above" its weight: beyond float noise
@@ -65,25 +65,23 @@ class Check:
     when: Expr
     text: str | None
     field: str
-    message: str
-    values: Mapping[str, Expr] = field(default_factory=dict)
+    variant: str = ""  # the catalogue's wording of ``code`` (xlkit.findings); "": its template
+    values: Mapping[str, Expr] = field(default_factory=dict)  # the template's, as expressions
     expected: str | None = None  # a name of ``values`` (or of the constants)
     actual: str | None = None
     scored: bool | None = None  # row checks: only on scored (True) forms; None: any
+    signed: tuple[str, ...] = ()  # values shown with their sign (+g; numbers else g)
     note: str = ""  # why a check with no ``text`` is not on the sheet
+
+    @property
+    def message(self) -> str:
+        """The reader's message template: the catalogue's, for ``code`` and ``variant``."""
+        c = CATALOGUE[self.code]
+        return c.variants[self.variant] if self.variant else c.template
 
 
 def _r(name: str) -> Ref:
     return Ref(name)
-
-
-def _tier_ok(tier: Expr, score: Expr, weight: Expr) -> Expr:
-    """TRUE when a 定性 score lies inside its tier's band (达成 80–100% ...)."""
-    out = []
-    for name, lo, hi in TIERS:
-        upper = score <= weight * hi if hi >= 1 else score < weight * hi
-        out.append(AND(tier.eq(name), score >= weight * lo, upper))
-    return OR(*out)
 
 
 def _blank(x: Expr) -> Expr:
@@ -100,24 +98,24 @@ def _not_number(x: Expr) -> Expr:
 
 # --- the funds block: one 校验 cell (资金校验) below it --------------------------------
 
-# names: executed (the execution row's 全年执行数); per row: budget, executed, row;
-# per (row with parts, column): total, parts, row, col
+# names: executed (the execution row's 全年执行数); per row: budget, executed (constant row);
+# per (row with parts, column): total, parts (constants row, column)
 _e, _b = _r("executed"), _r("budget")
 _total, _parts = _r("total"), _r("parts")
 _got = ROUND(SUM(_parts), 6)
 
 FUNDS: tuple[Check, ...] = (
     Check("funds.executed_required", "value.required", "funds", _not_number(_e),
-          "请填写{col}", "executed", "「{label}」未填写"),
+          "请填写{executed_label}", "executed"),
     Check("funds.over_execution", "check.over_execution", "funds",
           AND(ISNUMBER(_b), ISNUMBER(_e), _e > _b + TOLERANCE),
           "{row}：全年执行数大于全年预算数，请核对", "executed",
-          "{row}：全年执行数 {e:g} 大于全年预算数 {b:g}", {"b": _b, "e": _e}, "b", "e"),
+          values={"budget": _b, "executed": _e}, expected="budget", actual="executed"),
     Check("funds.parts", "check.fund_parts", "funds",
           AND(COUNT(_parts) > 0, ABS(_got - _total) > TOLERANCE),
-          "{row}与各资金来源合计不一致（{col}）", "total",
-          "{col}：各资金来源合计 {got:g} 与{row} {total:g} 不一致（差 {diff:+g}）",
-          {"got": _got, "total": _total + 0, "diff": _got - (_total + 0)}, "total", "got"),
+          "{row}与各资金来源合计不一致（{column}）", "total",
+          values={"got": _got, "total": _total + 0, "diff": _got - (_total + 0)},
+          expected="total", actual="got", signed=("diff",)),
 )
 
 # --- an indicator row (三级指标): its 校验 cell; checked once the row is touched --------
@@ -135,57 +133,56 @@ ROW_TOUCHED = ("name", "actual", "qscore", "target")
 
 ROW: tuple[Check, ...] = (
     Check("row.name_required", "value.required", "row", _blank(_name), "请填写指标名称", "name",
-          "第 {n} 个三级指标（{level2}）填了内容但没有指标名称"),
+          "indicator_name"),
     Check("row.direction_required", "value.required", "row", _blank(_d), "请选择指标方向",
-          "direction", "「{label}」未选择"),
+          "direction", "unselected"),
     Check("row.weight_required", "value.required", "row", _not_number(_w), "请填写分值",
-          "weight", "「{label}」未填写", scored=True),
+          "weight", scored=True),
     Check("row.tier_required", "value.required", "row", AND(_qual, _blank(_tier)),
-          "请选择定性档次", "tier", "「{label}」未选择", scored=True),
+          "请选择定性档次", "tier", "unselected", scored=True),
     Check("row.qscore_required", "value.required", "row", AND(_qual, _not_number(_q)),
-          "请填写定性得分", "qscore", "「{label}」未填写", scored=True),
+          "请填写定性得分", "qscore", scored=True),
     Check("row.actual_required", "value.required", "row", AND(_qual.eq(False), _blank(_a)),
-          "请填写实际完成值", "actual", "「{label}」未填写"),
+          "请填写实际完成值", "actual"),
     Check("row.actual_number", "value.not_number", "row",
           AND(_quant, _filled(_a), _not_number(_a)), "定量指标的实际完成值应填数字", "actual",
-          "「{label}」应为数字，填的是 '{raw}'{why}", actual="raw"),
+          actual="raw"),
     Check("row.target_number", "value.not_number", "row",
           AND(_quant, _filled(_t), _not_number(_t)), "定量指标的年度指标值应填数字", "target",
-          "「{label}」应为数字，填的是 '{raw}'{why}", actual="raw"),
+          actual="raw"),
     # (here the reader adds its checks of what was typed in 实际完成值: comparators, units,
     # implausible figures)
     Check("row.percent_as_fraction", "value.implausible", "row",
           AND(_qual.eq(False), _unit.eq("%"), ISNUMBER(_t), ISNUMBER(_a), _t >= 2, _a > 0,
               _a <= 1),
-          "疑似把百分比填成了小数，请按百分数数值填写（如 95）", "actual",
-          "「{label}」为 {a:g}，年度指标值为 {t:g}%：疑似把百分比填成了小数",
-          {"a": _a, "t": _t}, "t", "a"),
+          "疑似把百分比填成了小数，请按百分数数值填写（如 95）", "actual", "fraction",
+          {"got": _a, "target": _t}, "target", "got"),
     Check("row.score_over_weight", "check.score_over_weight", "row",
-          AND(_q_in, _q > _w + EPSILON), "得分超过分值", "qscore",
-          "「{name}」定性得分 {q:g} 超过分值 {w:g}", {"name": _name, "q": _q, "w": _w}, "w", "q",
-          scored=True),
+          AND(_q_in, _q > _w + EPSILON), "得分超过分值", "qscore", "qualitative",
+          {"name": _name, "score": _q, "weight": _w}, "weight", "score", scored=True),
     Check("row.tier_band", "check.tier_band", "row",
-          AND(_q_in, _q <= _w + EPSILON, _filled(_tier), _tier_ok(_tier, _q, _w).eq(False)),
-          "得分不在所选档次的区间内", "qscore", "「{name}」选了“{tier}”，得分 {q:g} 不在该档次区间内",
-          {"name": _name, "q": _q, "tier": _tier}, "tier", "q", scored=True),
+          AND(_q_in, _q <= _w + EPSILON, _filled(_tier), tier_ok_rule(_tier, _q, _w).eq(False)),
+          "得分不在所选档次的区间内", "qscore", values={"name": _name, "score": _q, "tier": _tier},
+          expected="tier", actual="score", scored=True),
     Check("row.reason_missing", "check.reason_missing", "row",
           AND(ISNUMBER(_score), ISNUMBER(_w), _score < _w - EPSILON, _blank(_reason)),
-          "请填写偏差原因", "reason", "「{name}」得分 {score:g} 低于分值 {w:g}，须填写偏差原因分析及改进措施",
-          {"name": _name, "score": _score, "w": _w}, "w", "score", scored=True),
+          "请填写偏差原因", "reason", values={"name": _name, "score": _score, "weight": _w},
+          expected="weight", actual="score", scored=True),
 )
 
 # --- a scorecard item (common-2011) entered by the unit --------------------------------
 
 _cs, _cw = _r("score"), _r("weight")
+_NO_COLUMN = ("the 2011 评分表 has no 校验 column (its 计算方式 column runs to the edge); its "
+              "score cells take 0..分值 by data validation")
 
 CARD: tuple[Check, ...] = (
     Check("card.score_required", "value.required", "card", _not_number(_cs), None, "score",
-          "「{name}」未打分",
-          note="the 2011 评分表 has no 校验 column; its score cells take 0..分值 by validation"),
+          "unscored", note=_NO_COLUMN),
     Check("card.score_over_weight", "check.score_over_weight", "card",
           AND(ISNUMBER(_cs), _cs > _cw + EPSILON), None, "score",
-          "「{name}」得分 {q:g} 超过分值 {w:g}", {"q": _cs, "w": _cw}, "w", "q",
-          note="as card.score_required"),
+          values={"score": _cs, "weight": _cw}, expected="weight", actual="score",
+          note=_NO_COLUMN),
 )
 
 # --- an indicator group (一级指标): the 校验 cell of its 小计 row ------------------------
@@ -198,7 +195,7 @@ GROUP: tuple[Check, ...] = (
     # each touched row's 请填写分值.
     Check("group.weights", "check.group_weights", "group",
           AND(COUNT(_weights) > 0, ABS(_gsum - _gw) > TOLERANCE), "本组分值合计应为 {gw:g}",
-          "weight", "{gname}各三级指标分值之和为 {s:g}，应为 {gw:g}", {"s": _gsum}, "gw", "s"),
+          "weight", values={"sum": _gsum, "weight": _gw}, expected="weight", actual="sum"),
 )
 
 # --- the whole form: the 校验 cell of the 总分 row; then what is worth filling ------------
@@ -208,13 +205,11 @@ _fsum = _r("exec_weight") + ROUND(SUM(_weights), 6)
 FORM: tuple[Check, ...] = (
     Check("form.weights_total", "check.weights_total", "form",
           AND(COUNT(_weights) > 0, ABS(_fsum - 100) > TOLERANCE), "分值合计应为 100", "total",
-          "执行率与各指标分值合计为 {total:g}，应为 100", {"total": _fsum, "hundred": Lit(100)},
-          "hundred", "total"),
+          values={"total": _fsum, "hundred": Lit(100)}, expected="hundred", actual="total"),
 )
 
 RECOMMENDED: tuple[Check, ...] = (
     Check("form.recommended", "value.recommended", "form", _blank(_r("value")), None, "value",
-          "「{title}」未填写",
           note="a hint for the office (签字栏, 实际完成情况), not a rule of the form"),
 )
 
@@ -314,7 +309,7 @@ def funds_site(funds: Any, cell: str, present: Sequence[str]) -> Site | None:
     if "executed" in cols and f"funds.{top.key}.executed" in present:
         fld = Ref(f"funds.{top.key}.executed")
         checks.append(bind(FUNDS[0], {"executed": fld},
-                           {"col": funds.columns[cols.index("executed")].label}))
+                           {"executed_label": funds.columns[cols.index("executed")].label}))
     for row in funds.rows:
         if {"full_year", "executed"} <= set(cols):
             names = {"budget": Ref(f"funds.{row.key}.full_year"),
@@ -323,19 +318,19 @@ def funds_site(funds: Any, cell: str, present: Sequence[str]) -> Site | None:
         for col in funds.columns if row.parts else ():
             names = {"total": Ref(f"funds.{row.key}.{col.key}"),
                      "parts": Refs(tuple(f"funds.{p}.{col.key}" for p in row.parts))}
-            checks.append(bind(FUNDS[2], names, {"row": row.label, "col": col.label}))
+            checks.append(bind(FUNDS[2], names, {"row": row.label, "column": col.label}))
     return Site("funds", cell, checks) if checks else None
 
 
 def card_site(i: int, name: str, weight: float) -> Site:
     names = {"score": Ref(f"card.{i}.score"), "weight": Lit(weight)}
-    return Site("card", None, [bind(c, names, {"name": name}) for c in CARD])
+    return Site("card", None, [bind(c, names, {"name": name, "label": name}) for c in CARD])
 
 
 def group_site(gi: int, gname: str, weight: float, weights: Sequence[str], cell: str) -> Site:
     names = {"weights": Refs(tuple(weights)), "group_weight": Lit(weight),
              "weight": Ref(f"grp.{gi}.weight")}
-    return Site("group", cell, [bind(GROUP[0], names, {"gname": gname, "gw": weight})])
+    return Site("group", cell, [bind(GROUP[0], names, {"group": gname, "gw": weight})])
 
 
 def form_site(exec_weight: float, weights: Sequence[str], cell: str) -> Site:
@@ -346,7 +341,7 @@ def form_site(exec_weight: float, weights: Sequence[str], cell: str) -> Site:
 
 def recommended_site(fields: Sequence[tuple[str, str]]) -> Site | None:
     """(field, title) of what is worth filling in."""
-    checks = [bind(RECOMMENDED[0], {"value": Ref(f)}, {"title": t}) for f, t in fields]
+    checks = [bind(RECOMMENDED[0], {"value": Ref(f)}, {"label": t}) for f, t in fields]
     return Site("form", None, checks) if checks else None
 
 

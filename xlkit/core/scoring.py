@@ -120,14 +120,6 @@ def grade_rule(total: Expr, grades: Sequence[Grade]) -> Expr:
     return IF(ISNUMBER(total), chain, EMPTY)
 
 
-def checks_rule(checks: Sequence[tuple[Expr, str]]) -> Expr:
-    """The first message whose condition holds, else "": the in-sheet 校验 cells."""
-    chain: Expr = EMPTY
-    for cond, message in reversed(checks):
-        chain = IF(cond, message, chain)
-    return chain
-
-
 # ------------------------------------------------------------- the Python API over the rules
 
 _B, _E, _W, _R = Ref("budget"), Ref("executed"), Ref("weight"), Ref("rate")

@@ -581,24 +581,27 @@ class _Values:
 
 
 def _emit(form: _Form, b: Bound) -> None:
-    """A failing check as a finding: its message made from the declaration."""
+    """A failing check as a finding, its message the catalogue's template of the check."""
     c = b.check
     params: dict[str, Any] = dict(b.params)
+    shown: dict[str, Any] = {}
     if b.values:
         env = _Values(form)
         for name, expr in b.values.items():
             try:
-                params[name] = expr.evaluate(env)
+                v = params[name] = expr.evaluate(env)
             except Exception:  # noqa: BLE001 - shown as the error it is
-                params[name] = None
+                v = params[name] = None
+            if v.__class__ is float or v.__class__ is int:
+                shown[name] = format(v, "+g" if name in c.signed else "g")
     msg = c.message
-    if "{label}" in msg:
+    if "label" not in params and "{label}" in msg:
         params["label"] = form.label(b.field)
     if "{raw}" in msg:
         parsed = form.parsed.get(b.field)
         params["raw"] = parsed.raw if parsed else form.env.get(b.field)
         params["why"] = f"（{parsed.problem}）" if parsed and parsed.problem else ""
-    form.add(c.code, msg.format(**params), b.field,
+    form.add(c.code, msg.format(**{**params, **shown}), b.field,
              params.get(c.expected) if c.expected else None,
              params.get(c.actual) if c.actual else None)
 
