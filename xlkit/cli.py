@@ -349,7 +349,7 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
 
 
 def _print_summary(summary, outcome) -> None:
-    from xlkit.round.reconcile import rule_title
+    from xlkit.findings import title
 
     s = summary
     click.echo(f"应报 {s['应报']}  已报 {s['已报']}  未报 {s['未报']}  "
@@ -359,7 +359,7 @@ def _print_summary(summary, outcome) -> None:
         click.echo("主要问题：")
         for item in s["主要问题"]:
             click.echo(f"  {item['级别']}  {item['数量']:>4}  {item['规则']:<28} "
-                       f"{rule_title(item['规则'])}")
+                       f"{title(item['规则'])}")
     click.echo(f"报告：{outcome.report}" + ("（收件与输入均无变化，沿用上次的报告）"
                                           if outcome.unchanged else ""))
     click.echo(f"台账：{outcome.db}（本次读取 {outcome.read_now} 个文件，沿用 {outcome.reused} 个）")

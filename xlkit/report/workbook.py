@@ -29,10 +29,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xlkit.core.atomic import write_atomic
-from xlkit.findings import ERROR, HINT
+from xlkit.findings import ERROR, HINT, title
 from xlkit.read.tables import SCHEMA, TABLE_LABELS
 from xlkit.report.rows import MAX_TEXT, SheetRows, cell_value, is_blank
-from xlkit.round.reconcile import rule_title
 from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 
 FONT = "宋体"
@@ -503,7 +502,7 @@ def write_top_rules(ws: Worksheet, styles: Styles, row: int,
     rows = [(t["规则"], t["级别"], t["数量"]) for t in top]
     block = write_block(ws, styles, row, "主要问题（前 10 条规则）", ["规则", "级别", "数量"],
                         rows, [styles.text, styles.text, styles.count])
-    write_wide_column(ws, block, 3, "含义", [rule_title(str(t["规则"])) or None for t in top], styles)
+    write_wide_column(ws, block, 3, "含义", [title(str(t["规则"])) or None for t in top], styles)
     if block.empty:
         ws.write_string(block.first, 0, "没有发现问题", styles.note)
     return block

@@ -18,18 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from xlkit.findings import CATALOGUE, ERROR, HINT, Finding, declared, finding, title
+from xlkit.findings import CATALOGUE, ERROR, HINT, Finding, declared, finding
 from xlkit.read.tables import Tables, plain, records
 from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
 from xlkit.round.rules import Missing, Rule, RuleError, builtin_rules, render
 
 MATCH_BY_CODE, MATCH_BY_NAME = "项目编码", "单位+项目名称"
-
-
-def rule_title(code: str) -> str:
-    """The Chinese title of any finding code, built-in rules included (the catalogue's);
-    "" for an office's own rule."""
-    return title(code)
 
 
 def normalise(text: Any) -> str:
