@@ -104,10 +104,11 @@ def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: L
 def _quiet_pool() -> type[multiprocessing.pool.Pool]:
     """multiprocessing's Pool whose worker-handler thread wakes when a worker exits or the
     pool is closed or terminated, not also whenever a result waits in the pipe: while the
-    main process is busy, results wait, and the thread spun on them (measured at 1,969
-    returns: see the README's performance notes; 0.6-1.2 s of the main process's CPU over
-    10,000 files, and the GIL taken from the thread receiving them). Only terminate() ends
-    a pool here (``with``), and it notifies the thread.
+    main process is busy, results wait, and the thread spun on them, taking the GIL from
+    the thread receiving them: the main process's CPU of a 1,969-return collect
+    (bench/collect.py, 2 cores shared) is 1.5-2.0 s with this Pool, median 1.6, and 1.7-2.3 s
+    with the plain one, median 1.9; 0.6-1.2 s over 10,000 files. Only terminate() ends a
+    pool here (``with``), and it notifies the thread.
 
     This overrides a private method of CPython's Pool (``_get_sentinels``, 3.8 and later)
     and reads its change notifier's pipe. Guarded: on a Python whose Pool lacks either, the
