@@ -221,33 +221,3 @@ def test_workers_collect_cycles_even_when_the_caller_does_not(tmp_path, monkeypa
     finally:
         gc.enable()
     assert r.reason == "True"
-
-
-def report_pid(args):
-    """A worker that says which process read the file (module level, for pickling)."""
-    import os
-
-    from xlkit.read.workbook import ReadResult
-
-    return ReadResult(args[0], reason=str(os.getpid()))
-
-
-def test_workers_that_retire_are_replaced_and_every_file_comes_back(tmp_path, monkeypatch):
-    """Workers retire after RECYCLE files and the pool starts new ones. The pool's handler
-    thread only wakes for a worker's exit or a change of the pool (not for waiting results),
-    so a retired worker must still be noticed and replaced, and the batch must finish."""
-    from xlkit.read import batch
-
-    paths = []
-    for i in range(12):
-        p = tmp_path / f"f{i:02d}.xlsx"
-        p.write_bytes(b"x")
-        paths.append(p)
-    monkeypatch.setattr(batch, "_work", report_pid)
-    monkeypatch.setattr(batch, "CHUNK", 2)
-    monkeypatch.setattr(batch, "RECYCLE", 2)  # twelve files one per task, two per worker
-    t0 = time.monotonic()
-    results = list(batch.iter_read(paths, jobs=2))
-    assert time.monotonic() - t0 < 30
-    assert [r.path for r in results] == [str(p) for p in paths]
-    assert len({r.reason for r in results}) >= 6  # so at least six workers read them

@@ -22,6 +22,9 @@ def report_pid(args):
 
 @pytest.mark.parametrize("pool", ["quiet", "plain"])
 def test_either_pool_recycles_workers_and_returns_every_file(tmp_path, monkeypatch, pool):
+    """Workers retire after RECYCLE files and the pool starts new ones. The quiet pool's
+    handler thread only wakes for a worker's exit or a change of the pool (not for waiting
+    results), so a retired worker must still be noticed and replaced, and the batch finish."""
     if pool == "plain":
         monkeypatch.setattr(batch, "POOL", multiprocessing.pool.Pool)
     paths = []
@@ -31,12 +34,12 @@ def test_either_pool_recycles_workers_and_returns_every_file(tmp_path, monkeypat
         paths.append(p)
     monkeypatch.setattr(batch, "_work", report_pid)
     monkeypatch.setattr(batch, "CHUNK", 2)
-    monkeypatch.setattr(batch, "RECYCLE", 2)
+    monkeypatch.setattr(batch, "RECYCLE", 2)  # twelve files one per task, two per worker
     t0 = time.monotonic()
     results = list(batch.iter_read(paths, jobs=2))
     assert time.monotonic() - t0 < 30
     assert [r.path for r in results] == [str(p) for p in paths]
-    assert len({r.reason for r in results}) >= 6
+    assert len({r.reason for r in results}) >= 6  # so at least six workers read them
 
 
 def test_quiet_pool_falls_back_when_the_hook_is_gone(monkeypatch):
