@@ -1,4 +1,5 @@
-"""Shared fixtures: the LibreOffice engine, built workbooks, a signing key."""
+"""Shared fixtures: the spreadsheet engines (LibreOffice, Gnumeric), built workbooks, a signing
+key."""
 
 from __future__ import annotations
 
@@ -10,22 +11,37 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine import soffice  # noqa: E402
+from engine import soffice, ssconvert  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 KEY = b"test-office-key-0123456789"
 
 
+def _engine(exe: str | None, what: str) -> str:
+    if exe is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{what} is required under CI but is not installed")
+        pytest.skip(f"{what} is not installed")
+    return exe
+
+
 @pytest.fixture(scope="session")
 def libreoffice() -> str:
     """soffice's path; missing LibreOffice fails under CI=true and skips elsewhere."""
-    exe = soffice()
-    if exe is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("LibreOffice (soffice) is required under CI but is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return exe
+    return _engine(soffice(), "LibreOffice (soffice)")
+
+
+@pytest.fixture(scope="session")
+def gnumeric() -> str:
+    """ssconvert's path; missing Gnumeric fails under CI=true and skips elsewhere."""
+    return _engine(ssconvert(), "Gnumeric (ssconvert, Debian package gnumeric)")
+
+
+@pytest.fixture(scope="session")
+def engines(libreoffice: str, gnumeric: str) -> dict[str, str]:
+    """Both engines (tests/engine.py recalculate_all)."""
+    return {"libreoffice": libreoffice, "gnumeric": gnumeric}
 
 
 @pytest.fixture

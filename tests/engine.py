@@ -1,17 +1,30 @@
-"""LibreOffice headless as the real spreadsheet engine of the tests.
+"""Real spreadsheet engines of the tests: LibreOffice headless and Gnumeric's ssconvert.
 
 LibreOffice 7.4 keeps a file's cached formula values unless its profile says to recalculate
 on load, so every run uses a throw-away profile with OOXMLRecalcMode = 0 (always). Many files
 go through one soffice call, which is what makes this affordable (~0.15 s a file).
+
+Gnumeric (``ssconvert --recalc in.xlsx out.xlsx``) converts one file per process: its only
+batch option, ``--merge-to``, merges the sheets of several files into one workbook and stops
+at the forms' repeated defined names ("Name conflict during merge"). A process costs
+~0.13 s a form, so the files are spread over one process per core, while LibreOffice runs
+(:func:`recalculate_all`). Both write xlsx that openpyxl reads with ``data_only=True``;
+Gnumeric shows a very hidden sheet as visible and caches an empty text result as "" where
+LibreOffice leaves it None (:func:`same_value` takes them as the same blank).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
@@ -48,3 +61,89 @@ def recalculate(files: list[Path], outdir: Path, timeout: float = 600) -> list[P
     if missing:
         raise RuntimeError(f"LibreOffice did not write {missing}: {proc.stdout}\n{proc.stderr}")
     return out
+
+
+def ssconvert() -> str | None:
+    return shutil.which("ssconvert")
+
+
+def recalculate_gnumeric(files: Sequence[Path], outdir: Path, timeout: float = 120,
+                         jobs: int | None = None) -> list[Path]:
+    """``ssconvert --recalc`` each xlsx into ``outdir`` (same names), ``jobs`` processes at a
+    time (default: one per core)."""
+    exe = ssconvert()
+    if exe is None:
+        raise RuntimeError("Gnumeric (ssconvert) is not installed")
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xlkit-gnumeric-") as home:
+        # a throw-away HOME and in-memory settings: nothing of the user's Gnumeric set-up
+        env = dict(os.environ, HOME=home, GSETTINGS_BACKEND="memory", NO_AT_BRIDGE="1")
+
+        def one(f: Path) -> Path:
+            out = outdir / f.name
+            proc = subprocess.run([exe, "--recalc", str(f), str(out)], capture_output=True,
+                                  text=True, timeout=timeout, env=env)
+            if proc.returncode != 0 or not out.exists():
+                raise RuntimeError(f"ssconvert did not write {out} (exit {proc.returncode}): "
+                                   f"{proc.stdout}\n{proc.stderr}")
+            return out
+
+        with ThreadPoolExecutor(jobs or os.cpu_count() or 2) as pool:
+            return list(pool.map(one, files))
+
+
+def recalculate_all(files: Sequence[Path], outdir: Path) -> dict[str, list[Path]]:
+    """Both engines on the same files, LibreOffice's one call beside Gnumeric's processes:
+    ``{"libreoffice": [...], "gnumeric": [...]}``, each in the order of ``files``."""
+    files = list(files)
+    out: dict[str, Any] = {}
+
+    def lo() -> None:
+        try:
+            out["libreoffice"] = recalculate(files, outdir / "libreoffice")
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            out["libreoffice"] = exc
+
+    t = threading.Thread(target=lo)
+    t.start()
+    try:
+        out["gnumeric"] = recalculate_gnumeric(files, outdir / "gnumeric",
+                                               jobs=max(1, (os.cpu_count() or 2) - 1))
+    finally:
+        t.join()
+    if isinstance(out["libreoffice"], BaseException):
+        raise out["libreoffice"]
+    return out
+
+
+def blank(v: Any) -> bool:
+    return v is None or v == ""
+
+
+def same_value(a: Any, b: Any, tol: float = 1e-9) -> bool:
+    """Two cell values alike as a spreadsheet shows them: blanks (None, "") alike, numbers
+    within ``tol``, booleans only as booleans, texts (and error codes) equal."""
+    if blank(a) or blank(b):
+        return blank(a) and blank(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+    return a == b
+
+
+def formula_cells(path: Path, sheet: str) -> dict[str, str]:
+    """A1 address → formula of every formula cell of ``sheet``."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    return {c.coordinate: c.value for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")}
+
+
+def cached_values(path: Path, sheet: str, addrs) -> dict[str, Any]:
+    """The values a file caches (as openpyxl reads them with ``data_only=True``)."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    return {a: ws[a].value for a in addrs}
