@@ -122,11 +122,14 @@ def blank(v: Any) -> bool:
 
 def same_value(a: Any, b: Any, tol: float = 1e-9) -> bool:
     """Two cell values alike as a spreadsheet shows them: blanks (None, "") alike, numbers
-    within ``tol``, booleans only as booleans, texts (and error codes) equal."""
+    within ``tol``, texts (and error codes) equal. A boolean matches a boolean, or 1 / 0:
+    LibreOffice has no boolean type and saves TRUE as the number 1 (never as a text)."""
     if blank(a) or blank(b):
         return blank(a) and blank(b)
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a == b
     if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
+        return all(isinstance(v, (int, float)) for v in (a, b)) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
     return a == b

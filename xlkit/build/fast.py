@@ -202,8 +202,8 @@ def _cached_cell(v: Any, formula: str) -> str:
         return f"><f>{formula}</f><v></v></c>"
     if isinstance(v, FormulaError):
         v = str(v)
-    elif v.__class__ is bool:
-        v = "TRUE" if v else "FALSE"
+    elif v.__class__ is bool:  # xlsxwriter's boolean result
+        return f' t="b"><f>{formula}</f><v>{int(v)}</v></c>'
     if v.__class__ is str:
         if v == "":
             return f"><f>{formula}</f><v></v></c>"

@@ -146,10 +146,10 @@ def _write_cell(ws, layout: Layout, cell: Cell, fmt: _Formats, values: Mapping[s
 
 
 def _cacheable(v: Any) -> Any:
+    """A formula's value as the cell caches it: "" (no value: blank text), an error code, a
+    boolean (``t="b"``, not the text "TRUE"), a number or a text."""
     if isinstance(v, FormulaError):
         return str(v)
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
     return v
 
 
