@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from xlkit.core.cache import BoundedCache
-from xlkit.core.expr.tree import Call, Expr, Lit, Op, Ref, Refs
+from xlkit.core.expr.tree import Call, Expr, Lit, Op, PercentPoints, Ref, Refs, percent_flag
 from xlkit.core.expr.values import (
     COMPARE,
     FUNCTIONS,
@@ -198,6 +198,8 @@ class _Compiler:
             return self.op(e, depth)
         if isinstance(e, Call):
             return self.call(e, depth)
+        if isinstance(e, PercentPoints):
+            return self.percent(e, depth)
         raise _NotCompiled  # an Expr this compiler does not know: walk it
 
     # --- operators
@@ -265,6 +267,18 @@ class _Compiler:
                 return _Atom(t)
         self.emit(depth, f"{t} = {c} if {_FINITE.format(c)} else 0.0 if {c} is None else "
                          f"float({c}) if {c}.__class__ is int and _isfinite({c}) else _number({c})")
+        return _Atom(t)
+
+    def percent(self, e: PercentPoints, depth: int) -> _Atom:
+        """``PercentPoints.evaluate``: the value, × 100 (as a number) when its flag is set."""
+        x = self.atom(e.ref, depth)
+        flag = self.atom(Ref(percent_flag(e.ref.name)), depth)
+        t = self.temp()
+        self.emit(depth, f"if {flag.code}:")
+        n = self.number(x, depth + 1)
+        self.emit(depth + 1, f"{t} = {n.code} * 100.0")
+        self.emit(depth, "else:")
+        self.emit(depth + 1, f"{t} = {x.code}")
         return _Atom(t)
 
     # --- functions

@@ -30,7 +30,7 @@ from xlkit.core.expr.values import (
 ALLOWED_FUNCTIONS = frozenset({
     "IF", "IFERROR", "AND", "OR", "NOT", "MIN", "MAX", "ROUND", "ABS", "SUM", "COUNT",
     "COUNTA", "COUNTIF", "COUNTBLANK", "SUMPRODUCT", "ISNUMBER", "ISBLANK", "ISTEXT", "LEN",
-    "TRIM", "TEXT",
+    "TRIM", "TEXT", "CELL", "LEFT",
 })
 
 Value = float | str | bool | None
@@ -182,6 +182,42 @@ class Call(Expr):
             except FormulaError:
                 return self.args[1].evaluate(env)
         return FUNCTIONS[self.fn]([a.evaluate(env) for a in self.args])
+
+
+def percent_flag(name: str) -> str:
+    """The environment's name for "input ``name``'s cell is formatted as a percentage"
+    (never a field name): what :class:`PercentPoints` reads when it is evaluated."""
+    return "%" + name
+
+
+@dataclass(frozen=True, eq=False)
+class PercentPoints(Expr):
+    """An input in percent points: its number × 100 when its cell is formatted as a
+    percentage (Excel and WPS store "97%" as 0.97 in a %-formatted cell, and so does Excel's
+    automatic percent entry when 97 is typed into one), else the value as it is.
+
+    Excel: ``IF(LEFT(CELL("format",x),1)="P",x*100,x)`` — CELL("format") gives "P0" / "P2"
+    for a percent format in Excel, WPS, LibreOffice and Gnumeric, "G" / "F0" ... otherwise.
+    Python: the environment's ``percent_flag(name)`` (the reader sets it from the cell's
+    format, the builder from the format it writes; absent: not a percentage). Use it where
+    the input is known to be a number (behind ISNUMBER): like ``x*100``, it turns text into
+    #VALUE! or a number when the cell is formatted as a percentage.
+    """
+
+    ref: Ref
+
+    def excel(self, refs):
+        x = self.ref.excel(refs)
+        return f'IF(LEFT(CELL("format",{x}),1)="P",{x}*100,{x})'
+
+    def functions(self):
+        return {"IF", "LEFT", "CELL"}
+
+    def evaluate(self, env):
+        x = self.ref.evaluate(env)
+        if not env.get(percent_flag(self.ref.name)):
+            return x
+        return number(x) * 100.0
 
 
 def call(fn: str, *args: Any) -> Call:
