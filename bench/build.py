@@ -32,6 +32,7 @@ from typing import Any
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import plan
 from xlkit.build.fast import FastBuilder
+from xlkit.core.meta import issued_digest, new_file_id
 from xlkit.core.spec import load_spec
 
 TARGETS = [
@@ -68,11 +69,14 @@ def run(path: str, n: int, targets: bool, out, conn) -> None:
     t0 = clock()
     for (row, dst), pw in zip(items, passwords, strict=True):
         t1 = clock()
-        issue = dict(row, year=YEAR)
+        issue = dict(row, year=YEAR, file_id=new_file_id())  # as issue_all
         if fast is None:
-            data = build_workbook(spec, issue, mine, key=KEY, password=pw).data
+            built = build_workbook(spec, issue, mine, key=KEY, password=pw)
+            data, payload = built.data, built.record.payload
         else:
             data = fast.build(issue, mine, password=pw)
+            payload = fast.payload
+        issued_digest(payload)  # issue_all records it in the manifest
         building += clock() - t1
         write_atomic(dst, data)
         hashlib.sha256(data).hexdigest()  # issue_all records it in the manifest

@@ -29,7 +29,7 @@ from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import issue_all, plan
 from xlkit.build.fast import _FINAL, FastBuilder, _Const, _inline, _stored
 from xlkit.core.layout import SHEET, build_layout
-from xlkit.core.meta import META_SHEET, parse_rows, verify
+from xlkit.core.meta import META_SHEET, issued_digest, parse_rows, verify
 from xlkit.core.spec import builtin_specs
 from xlkit.ooxml.protect import legacy_password_hash
 from xlkit.ooxml.zip import ZipMember, write_zip
@@ -344,9 +344,13 @@ def test_issue_all_writes_what_build_workbook_builds(tmp_path):
     assert (tmp_path / "manifest.xlsx").exists()
     for it in issued:
         targets = TARGETS if it.row["project_code"] == "P1" else None
-        ref = build_workbook(spec, dict(it.row, year=2023), targets, key=KEY, password="pw",
-                             created=CREATED).data
-        assert_same(ref, it.path.read_bytes())
+        ref = build_workbook(spec, dict(it.row, year=2023, file_id=it.file_id), targets,
+                             key=KEY, password="pw", created=CREATED)
+        assert_same(ref.data, it.path.read_bytes())
+        # each workbook has its own id, and the manifest the digest of what it was issued with
+        assert len(it.file_id) == 16 and ref.record.payload["file_id"] == it.file_id
+        assert it.digest == issued_digest(ref.record.payload)
+    assert len({it.file_id for it in issued}) == len(issued)
 
 
 # ----------------------------------------------------------------------------- text, zip

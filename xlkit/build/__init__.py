@@ -61,6 +61,9 @@ def make_payload(spec: Spec, issue: Mapping[str, Any], issued: Mapping[str, Any]
         "targets": [{k: t.get(k) for k in TARGET_KEYS} for t in targets or ()],
         "issued_at": created.isoformat(),
         "generator": f"xlkit {__version__}",
+        # the id distribute gives each issued workbook (also in the manifest); none for a
+        # single build, so a payload without one keeps its earlier shape
+        **({"file_id": str(issue["file_id"])} if issue.get("file_id") else {}),
     }
 
 

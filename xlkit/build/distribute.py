@@ -16,7 +16,7 @@ import xlsxwriter
 
 from xlkit.build import write_atomic
 from xlkit.build.fast import FastBuilder
-from xlkit.core.meta import key_id
+from xlkit.core.meta import issued_digest, key_id, new_file_id
 from xlkit.core.spec import Spec
 
 MANIFEST = "manifest.xlsx"
@@ -39,6 +39,8 @@ class Issued:
     sha256: str
     signed: bool
     password: str
+    file_id: str = ""
+    digest: str = ""  # xlkit.core.meta.issued_digest of its payload
 
 
 @dataclass
@@ -86,12 +88,13 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
     issued = []
     builder = FastBuilder(spec, key=key, created=created)
     for row, path in build_plan.items:
-        issue = dict(row, year=year)
+        issue = dict(row, year=year, file_id=new_file_id())
         mine = (targets or {}).get(row.get("project_code") or row.get("unit_code") or "")
         pw = password or secrets.token_urlsafe(9)
         data = builder.build(issue, mine or None, password=pw)
         write_atomic(path, data)
-        issued.append(Issued(row, path, hashlib.sha256(data).hexdigest(), key is not None, pw))
+        issued.append(Issued(row, path, hashlib.sha256(data).hexdigest(), key is not None, pw,
+                             issue["file_id"], issued_digest(builder.payload or {})))
         if on_progress:
             on_progress(1)
     write_atomic(out_dir / MANIFEST, manifest_bytes(spec, issued, out_dir, year, key, created))
@@ -99,7 +102,7 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
 
 
 MANIFEST_COLUMNS = ("单位编码", "单位名称", "项目编码", "项目名称", "文件", "sha256", "已签名",
-                    "密钥指纹", "保护密码", "表式", "年度")
+                    "密钥指纹", "保护密码", "表式", "年度", "文件编号", "预填摘要")
 
 
 def manifest_bytes(spec: Spec, issued: Sequence[Issued], out_dir: Path, year: int,
@@ -119,13 +122,15 @@ def manifest_bytes(spec: Spec, issued: Sequence[Issued], out_dir: Path, year: in
         values = (it.row.get("unit_code", ""), it.row.get("unit_name", ""),
                   it.row.get("project_code", ""), it.row.get("project_name", ""), rel,
                   it.sha256, "是" if it.signed else "否", kid, it.password,
-                  f"{spec.id} v{spec.version}", str(year))
+                  f"{spec.id} v{spec.version}", str(year), it.file_id, it.digest)
         for c, v in enumerate(values):
             ws.write_string(r, c, str(v or ""))
     ws.set_column(0, 3, 18)
     ws.set_column(4, 4, 50)
     ws.set_column(5, 5, 66)
     ws.set_column(6, 10, 12)
+    ws.set_column(11, 11, 18)
+    ws.set_column(12, 12, 36)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(issued), 1), len(MANIFEST_COLUMNS) - 1)
     wb.close()

@@ -339,6 +339,8 @@ class FastBuilder:
         self.password = password
         self.created = created
         self.stats = FastStats()
+        #: the ``_meta`` payload of the last workbook built (for the manifest's digest)
+        self.payload: dict[str, Any] | None = None
         self._templates: BoundedCache[tuple, _Template] = BoundedCache(_MAX_TEMPLATES)
         self._hashes: BoundedCache[str, str] = BoundedCache(_MAX_MEMO)
         self._key_id = key_id(key) if key is not None else ""
@@ -378,8 +380,10 @@ class FastBuilder:
             reason = str(exc)
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
             self.stats.fallback += 1
-            return build_workbook(self.spec, issue, targets, key=self.key, password=pw,
-                                  created=self.created).data
+            built = build_workbook(self.spec, issue, targets, key=self.key, password=pw,
+                                   created=self.created)
+            self.payload = built.record.payload
+            return built.data
         self.stats.fast += 1
         return data
 
@@ -449,7 +453,7 @@ class FastBuilder:
                 issued[f] = v
         created = self.created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         spec = self.spec
-        payload = make_payload(spec, issue, issued, tpl.fields, targets, created)
+        payload = self.payload = make_payload(spec, issue, issued, tpl.fields, targets, created)
         if not tpl.checked:
             self._check(tpl, issue, targets, payload)
         meta = self._meta(tpl, payload)

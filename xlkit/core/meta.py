@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,34 @@ def canonical(payload: dict[str, Any]) -> str:
 def key_id(key: bytes) -> str:
     """A short public fingerprint of the key, so a reader can say which key signed a file."""
     return hashlib.sha256(b"xlkit-key-id:" + key).hexdigest()[:12]
+
+
+#: Where the issued values of a return (budget figures, approved targets, weights) were
+#: taken from, the ``issued_source`` column: the reader says one of the first three, collect
+#: may replace an untrusted one by what it compared the return with.
+TRUST_SIGNED = "签名"  # its _meta, the signature verified with the office key
+TRUST_UNVERIFIED = "未核验"  # its _meta, no key given to verify it
+TRUST_NONE = "不可信"  # a key was given, and the signature is missing or does not verify
+TRUST_MANIFEST = "下发清单"  # its _meta, whose digest the build's manifest records
+TRUST_LIST = "预算清单"  # the office's list and targets, the return compared with them
+
+#: What of a payload the issued-values digest covers: which workbook it is and every value
+#: it was issued with (pre-filled cells, approved targets).
+DIGEST_KEYS = ("file_id", "template_id", "template_version", "year", "unit_code",
+               "project_code", "issued", "targets")
+
+
+def new_file_id() -> str:
+    """A random id for one issued workbook, recorded in its payload and the manifest."""
+    return secrets.token_hex(8)
+
+
+def issued_digest(payload: dict[str, Any]) -> str:
+    """A digest of what a workbook was issued with (:data:`DIGEST_KEYS`). The build's
+    manifest keeps it, so a return whose ``_meta`` was edited and re-signed, unsigned or
+    stripped of its signature still shows whether its issued values are those issued."""
+    part = {k: payload.get(k) for k in DIGEST_KEYS}
+    return hashlib.sha256(canonical(part).encode("utf-8")).hexdigest()[:32]
 
 
 def sign(payload: dict[str, Any], key: bytes) -> str:
