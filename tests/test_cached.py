@@ -24,7 +24,7 @@ from workbooks import ISSUE, TARGETS
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import issue_all, plan
 from xlkit.build.fast import FastBuilder, _cached_cell
-from xlkit.build.workbook import _cacheable, render
+from xlkit.build.workbook import _blank_results_as_text, _cacheable, render
 from xlkit.core.expr.tree import FormulaError, Lit, Ref
 from xlkit.core.layout import SHEET, Cell, build_layout
 from xlkit.core.meta import make_record
@@ -104,13 +104,15 @@ def test_cached_values_are_what_libreoffice_and_gnumeric_calculate(tmp_path, eng
     assert shown > 3 * len(files), shown
 
 
-def _xlsxwriter_formula_cell(value: Any) -> str:
-    """The ``<c>`` element xlsxwriter writes for a formula cell caching ``value``."""
+def _reference_formula_cell(value: Any) -> str:
+    """The end of the ``<c>`` element the reference builder writes for a formula cell caching
+    ``value`` (xlsxwriter, then the form's blank results typed as text)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    wb.add_worksheet().write_formula(0, 0, "=A2", None, value)
+    wb.add_worksheet().write_formula(0, 0, "=A2", None, _cacheable(value))
     wb.close()
-    xml = zipfile.ZipFile(buf).read("xl/worksheets/sheet1.xml").decode()
+    data = _blank_results_as_text(buf.getvalue())
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     m = re.search(r'<c r="A1"(.*?</c>)', xml)
     assert m is not None
     return m.group(1)
@@ -120,11 +122,14 @@ def _xlsxwriter_formula_cell(value: Any) -> str:
                                    "a<b&c", FormulaError("#DIV/0!"), None])
 def test_both_builders_cache_a_value_alike(value):
     """The fast builder writes a cached value as the reference builder does: booleans as
-    booleans (``t="b"``), not as the text "TRUE"."""
-    ref = _cacheable("" if value is None else value)
-    assert _cached_cell(value, "A2") == _xlsxwriter_formula_cell(ref)
+    booleans (``t="b"``), not as the text "TRUE"; "" (and blank) as an empty text, as Excel
+    writes it, not as xlsxwriter's untyped empty value."""
+    got = _cached_cell(value, "A2")
+    assert got == _reference_formula_cell("" if value is None else value)
     if isinstance(value, bool):
-        assert _cached_cell(value, "A2") == f' t="b"><f>A2</f><v>{int(value)}</v></c>'
+        assert got == f' t="b"><f>A2</f><v>{int(value)}</v></c>'
+    if value in (None, ""):
+        assert got == ' t="str"><f>A2</f><v></v></c>'
 
 
 def test_booleans_errors_and_texts_are_cached_as_the_engines_show_them(tmp_path, engines):

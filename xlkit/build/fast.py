@@ -198,15 +198,15 @@ def _value_end(v: Any) -> str:
 
 def _cached_cell(v: Any, formula: str) -> str:
     """The end of a formula cell with its cached value, as ``render`` writes it."""
-    if v is None:
-        return f"><f>{formula}</f><v></v></c>"
+    if v is None:  # blank as "": an empty text, as render writes it
+        return f' t="str"><f>{formula}</f><v></v></c>'
     if isinstance(v, FormulaError):
         v = str(v)
     elif v.__class__ is bool:  # xlsxwriter's boolean result
         return f' t="b"><f>{formula}</f><v>{int(v)}</v></c>'
     if v.__class__ is str:
         if v == "":
-            return f"><f>{formula}</f><v></v></c>"
+            return f' t="str"><f>{formula}</f><v></v></c>'
         t = "e" if v in _ERROR_CODES else "str"
         v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return f' t="{t}"><f>{formula}</f><v>{v}</v></c>'

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,7 +100,27 @@ def render(layout: Layout, record: MetaRecord, password: str,
         wb.define_name(name, "=" + ref)
     ws.activate()
     wb.close()
-    return lock_structure(buf.getvalue(), password)
+    return lock_structure(_blank_results_as_text(buf.getvalue()), password)
+
+
+#: a formula cell caching "" as xlsxwriter writes it: an untyped (numeric) empty ``<v>``
+_UNTYPED_BLANK = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?)(><f>[^<]*</f><v></v></c>)')
+_FORM_PART = "xl/worksheets/sheet1.xml"  # the form is the first sheet added
+
+
+def _blank_results_as_text(xlsx: bytes) -> bytes:
+    """The form's formula cells that give "" cached as an empty text (``t="str"``), as Excel
+    and LibreOffice save them: xlsxwriter leaves the type out (a number without a value, to
+    make some apps recalculate), which a preview that does not calculate may show as 0."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == _FORM_PART:
+                data = _UNTYPED_BLANK.sub(rb'\1 t="str"\2', data)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) -> None:
