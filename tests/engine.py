@@ -150,3 +150,16 @@ def cached_values(path: Path, sheet: str, addrs) -> dict[str, Any]:
 
     ws = openpyxl.load_workbook(path, data_only=True)[sheet]
     return {a: ws[a].value for a in addrs}
+
+
+def sheet_values(path: Path, sheet: str) -> dict[str, Any]:
+    """A1 address → value of every non-empty cell of ``sheet`` as cached in the file
+    (openpyxl ``data_only``, read-only: a fraction of a full load)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {c.coordinate: c.value for row in wb[sheet].iter_rows() for c in row
+                if getattr(c, "coordinate", None) is not None and c.value is not None}
+    finally:
+        wb.close()
