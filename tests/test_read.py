@@ -195,7 +195,9 @@ def test_another_years_template_and_unsigned(tmp_path, key):
     r = read_workbook(path, key=key, year=2023)
     f = by_code(r, "meta.wrong_year")
     assert "2022 年度" in f.message and f.severity == "错误"
-    assert by_code(r, "meta.unsigned").severity == "提示"
+    # unsigned: with the office key a 错误 (nothing in _meta is trusted), without it a hint
+    assert by_code(r, "meta.signature_missing").severity == "错误"
+    assert by_code(read_workbook(path, year=2023), "meta.unsigned").severity == "提示"
 
 
 def test_no_meta_and_unknown_template_are_rejected_in_plain_chinese(tmp_path, filled):

@@ -77,6 +77,9 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "meta.wrong_year": (ERROR, "年度不符", "这是 {year} 年度的表格，本次收集的是 {collecting} 年度", {}),
     "meta.unsigned": (HINT, "工作簿未签名", "工作簿未签名，无法确认预填数据未被改动", {}),
     "meta.no_key": (HINT, "未提供密钥，签名未核验", "未提供签名密钥，签名未核验", {}),
+    "meta.signature_missing": (ERROR, "已配置签名密钥，但工作簿没有签名",
+                               "已配置签名密钥，但工作簿没有签名（签名被清空，或下发时未签名）："
+                               "_meta 中的预填数据不可信", {}),
     "meta.bad_signature": (ERROR, "签名无效（_meta 被改动或非本单位签发）",
                            "签名无效：_meta 中的签发记录被改动",
                            {"other_key": "签名无效：工作簿由另一把密钥签发"}),
@@ -89,6 +92,24 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                             "表格结构被改动（插入或删除了行列）：{moved} 个字段的位置变了，"
                             "如「{label}」由 {now} 前为 {was}，已按新位置读取",
                             {"sheet_gone": "找不到工作表「{sheet_name}」（被改名或删除）"}),
+    "meta.visible": (HINT, "_meta 工作表被取消隐藏",
+                     "_meta 工作表被设为可见（下发时为深度隐藏）：签发记录可能被查看或改动", {}),
+    "form.hidden_lines": (HINT, "表内有隐藏的行或列",
+                          "工作表「{sheet_name}」中有隐藏的{what}：{lines}（下发的表格没有隐藏行列，"
+                          "请核对是否遮盖了内容）", {}),
+    "form.check_changed": (HINT, "校验公式被删除或改动",
+                           "「{label}」的校验公式被删除，表内不再提示该处的问题",
+                           {"changed": "「{label}」的校验公式被改动：下发时为 {was}，现为 {now}"}),
+    # ------------------------------------------ the build's manifest (collect --manifest)
+    "manifest.unmatched": (ERROR, "报回的工作簿与下发清单中的任何工作簿都不匹配",
+                           "「{who}」不是下发清单中的工作簿（文件编号 {file_id}）：可能来自另一次下发，"
+                           "或 _meta 被替换", {}),
+    "manifest.digest_mismatch": (ERROR, "预填数据与下发时不同",
+                                 "「{who}」_meta 中的预填数据与下发清单记录的不同（文件编号 {file_id}）："
+                                 "预填的预算、目标或分值在下发后被改动", {}),
+    "manifest.no_ids": (HINT, "下发清单没有文件编号（旧版清单）",
+                        "下发清单 {path} 没有文件编号和预填摘要（由旧版 xlkit 生成）：按单位和项目编码匹配，"
+                        "无法核对预填数据", {}),
     # ------------------------------------------------------------------ values as typed
     "value.required": (ERROR, "必填项为空", "「{label}」未填写",
                        {"unselected": "「{label}」未选择",
@@ -115,9 +136,17 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                                  "「{label}」的公式被改成了常量 {shown}，重新计算应为 {want}", {}),
     "calc.stale": (ERROR, "表内数字与重新计算结果不一致",
                    "表内「{label}」显示 {shown}，重新计算应为 {want}", {}),
+    # 错误: the formulas are locked and hidden, so changing one means removing the protection,
+    # and the sheet (and its printout) no longer scores by the rules even while it shows the
+    # same number today; the office's figures are xlkit's recomputation either way
+    "calc.formula_changed": (ERROR, "公式被改动",
+                             "「{label}」的公式被改动：下发时为 {was}，现为 {now}", {}),
     "target.changed": (HINT, "下发的绩效目标与现行绩效目标不一致",
                        "「{name}」下发时{what}为 {was}，现行绩效目标为 {now}",
                        {"gone": "「{name}」不在现行的绩效目标中"}),
+    "target.untrusted": (ERROR, "签名不可信的工作簿中绩效目标与绩效目标文件不一致",
+                         "「{name}」表内{what}为 {was}，绩效目标为 {now}：工作簿签名不可信，以绩效目标为准",
+                         {"gone": "「{name}」不在绩效目标中：工作簿签名不可信，该指标不是下发的目标"}),
     # ------------------------------------------------------------------- in-form checks
     "check.score_over_weight": (ERROR, "得分超过分值", "「{name}」得分 {score} 超过分值 {weight}",
                                 {"qualitative": "「{name}」定性得分 {score} 超过分值 {weight}"}),
@@ -196,6 +225,7 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "input.key": (ERROR, "签名密钥无法读取", "{reason}", {}),
     "input.list": (ERROR, "预算清单无法使用", "{reason}", {}),
     "input.targets": (ERROR, "绩效目标文件无法使用", "{reason}", {}),
+    "input.manifest": (ERROR, "下发清单（manifest.xlsx）无法使用", "{reason}", {}),
     "input.sheet": (ERROR, "表格文件无法使用", "{reason}", {}),
     "input.export": (ERROR, "预算 / 决算导出表无法使用", "{reason}", {}),
     "input.mapping": (ERROR, "列映射无法使用", "{reason}", {}),

@@ -14,10 +14,11 @@ import posixpath
 from collections.abc import Callable, Container, Iterable
 from typing import IO, Any, NamedTuple
 
-from xlkit.ooxml.xml import feed, local_name, parser
+from xlkit.ooxml.xml import StopParsing, feed, local_name, parser
 
-__all__ = ["MAIN_NS", "RESERVED_NAMES", "WORKBOOK", "WORKBOOK_RELS", "SheetParts", "Workbook",
-           "parse_rels", "parse_workbook", "resolve_sheets", "sheet_parts"]
+__all__ = ["MAIN_NS", "NO_HIDDEN", "RESERVED_NAMES", "WORKBOOK", "WORKBOOK_RELS", "HiddenLines",
+           "SheetParts", "Workbook", "hidden_lines", "parse_rels", "parse_workbook",
+           "resolve_sheets", "sheet_parts"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 WORKBOOK = "xl/workbook.xml"
@@ -132,3 +133,48 @@ def sheet_parts(read: Callable[[str], bytes], present: Container[str]) -> dict[A
     book = parse_workbook(read(WORKBOOK))
     return resolve_sheets(book.sheets, parse_rels(read(WORKBOOK_RELS), WORKBOOK_RELS),
                           present).parts
+
+
+class HiddenLines(NamedTuple):
+    rows: tuple[int, ...]  # hidden row numbers, in order
+    cols: tuple[tuple[int, int], ...]  # hidden column ranges (first, last), 1-based
+
+
+NO_HIDDEN = HiddenLines((), ())
+_TRUE = frozenset(("1", "true"))
+
+
+def hidden_lines(src: Source) -> HiddenLines:
+    """The rows and columns a worksheet part hides (``<row hidden="1">``, ``<col min max
+    hidden="1">``), by local names, up to the end of its sheetData. A part whose bytes never
+    say ``hidden`` hides nothing and is not parsed."""
+    if isinstance(src, bytes) and b"hidden" not in src:
+        return NO_HIDDEN
+    rows: list[int] = []
+    cols: list[tuple[int, int]] = []
+    last = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal last
+        local = local_name(name)
+        if local == "row":
+            r = attrs.get("r")
+            last = int(r) if r and r.isdigit() else last + 1
+            if attrs.get("hidden") in _TRUE:
+                rows.append(last)
+        elif local == "col" and attrs.get("hidden") in _TRUE:
+            try:
+                first = int(attrs.get("min", "0"))
+                cols.append((first, int(attrs.get("max", first))))
+            except ValueError:
+                pass  # a damaged range hides nothing we can name
+
+    def end(name: str) -> None:
+        if local_name(name) == "sheetData":
+            raise StopParsing
+
+    p = parser()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    feed(p, src)
+    return HiddenLines(tuple(rows), tuple(cols))

@@ -65,8 +65,11 @@ from xlkit.core.cache import BoundedCache
 from xlkit.core.meta import META_SHEET
 from xlkit.ooxml.parts import (
     MAIN_NS,
+    NO_HIDDEN,
     WORKBOOK,
     WORKBOOK_RELS,
+    HiddenLines,
+    hidden_lines,
     parse_rels,
     parse_workbook,
     resolve_sheets,
@@ -816,6 +819,12 @@ class ZipXmlSource:
             hit = _EMPTY if c is None else self._guard(self._raw, sheet, c)
             self._cells[(sheet, address)] = hit
         return hit
+
+    def hidden_lines(self, sheet: str) -> HiddenLines:
+        """The rows and columns ``sheet`` hides (a sheet that never says ``hidden``, as
+        issued, is not parsed for it)."""
+        part = self._sheet_parts.get(sheet)
+        return NO_HIDDEN if part is None else self._guard(self._read, part, hidden_lines)
 
     def cells(self, spots: list[tuple[str, str]]) -> list[RawCell]:
         """``[cell(sheet, address) for sheet, address in spots]``, in one call."""

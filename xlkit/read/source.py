@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 from xlkit.core.meta import META_SHEET
 from xlkit.findings import InputError
+from xlkit.ooxml.parts import NO_HIDDEN, HiddenLines, hidden_lines, sheet_parts
 from xlkit.ooxml.safety import Precheck
 
 
@@ -37,6 +38,7 @@ class CellSource(Protocol):
     def meta_rows(self) -> dict[str, str] | None: ...
     def names(self) -> dict[str, tuple[str, str]]: ...  # name -> (sheet, "A1")
     def cell(self, sheet: str, address: str) -> RawCell: ...
+    def hidden_lines(self, sheet: str) -> HiddenLines: ...  # rows and columns it hides
 
 
 _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -79,10 +81,22 @@ class OpenpyxlSource:
             raise SourceError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
         self._cache: dict[str, dict[str, RawCell]] = {}
+        self.path = path
 
     def close(self) -> None:
         self.wb_f.close()
         self.wb_v.close()
+
+    def hidden_lines(self, sheet: str) -> HiddenLines:
+        """Read-only openpyxl keeps no row or column dimensions: the sheet's part, parsed."""
+        import zipfile
+
+        with zipfile.ZipFile(self.path) as z:
+            part = sheet_parts(z.read, set(z.namelist())).get(sheet)
+            if part is None:
+                return NO_HIDDEN
+            with z.open(part) as fh:
+                return hidden_lines(fh)
 
     def sheets(self) -> dict[str, str]:
         return {ws.title: ws.sheet_state for ws in self.wb_f.worksheets}
@@ -165,6 +179,9 @@ class XlsSource:
 
     def modified(self) -> str | None:
         return None  # BIFF keeps it in a property stream xlrd does not read
+
+    def hidden_lines(self, sheet: str) -> HiddenLines:
+        return NO_HIDDEN  # read from values only
 
     def sheets(self) -> dict[str, str]:
         states = {0: "visible", 1: "hidden", 2: "veryHidden"}

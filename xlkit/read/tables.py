@@ -63,6 +63,14 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("signed", "boolean", "已签名", "the workbook carries a signature"),
         ("signature_ok", "boolean", "签名有效", "signature verified with the office key; "
                                               "empty when unsigned or no key"),
+        ("issued_source", "string", "预填数据来源",
+         "where the issued values (budget, targets, weights) count from: 签名 (its _meta, "
+         "signature verified), 未核验 (its _meta, no key given), 不可信 (a key was given and "
+         "the signature is missing or invalid); collect: 下发清单 (the manifest's digest "
+         "matches its _meta), 预算清单 (compared with the list and targets instead)"),
+        ("file_id", "string", "文件编号", "the issued workbook's id (_meta and manifest)"),
+        ("issued_digest", "string", "预填摘要", "digest of the issued values in its _meta, "
+                                            "compared with the manifest's"),
         ("errors", "Int64", "错误数", "number of 错误 findings"),
         ("hints", "Int64", "提示数", "number of 提示 findings"),
         *_WHERE,

@@ -16,6 +16,7 @@ from typing import Any
 from xlkit.core.cache import BoundedCache
 from xlkit.core.checks import ROW, Bound, Site, failing
 from xlkit.core.layout import (
+    NCOLS,
     PLAIN_COLUMNS,
     SCORED_COLUMNS,
     SHEET,
@@ -25,11 +26,21 @@ from xlkit.core.layout import (
     check_mask,
     defined_name,
 )
-from xlkit.core.meta import key_id, parse_rows, verify
+from xlkit.core.meta import (
+    META_SHEET,
+    TRUST_NONE,
+    TRUST_SIGNED,
+    TRUST_UNVERIFIED,
+    issued_digest,
+    key_id,
+    parse_rows,
+    verify,
+)
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
-from xlkit.findings import ERROR, HINT, Finding, InputError, finding
+from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
+from xlkit.read.formulas import normalise, same_formula
 from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
@@ -228,13 +239,18 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                 sheet="_meta", **where)) from None
     layout = shape.layout
     recorded = payload.get("fields") or {}
-    if layout.refs() != recorded and not shape.compatible(recorded):
+    exact = layout.refs() == recorded  # the 校验 cells too sit where this layout has them
+    if not exact and not shape.compatible(recorded):
         raise _Rejected(finding("meta.incompatible", f"表式 {tid} 第 {tver} 版的格式与当前版本不同，"
                                 "无法按当前版本读取，请用当前下发的表格重新填报", sheet="_meta",
                                 **where))
     signed = bool(record.signature)
     signature_ok: bool | None = None
-    if not signed:
+    # with the office key, only a verified signature makes _meta's issued values trusted
+    trust = TRUST_UNVERIFIED if key is None else TRUST_NONE
+    if not signed and key is not None:  # unsigned, or its signature emptied
+        result.findings.append(finding("meta.signature_missing", sheet="_meta", **where))
+    elif not signed:
         result.findings.append(finding("meta.unsigned", "工作簿未签名，无法确认预填数据未被改动",
                                        sheet="_meta", **where))
     elif key is None:
@@ -242,7 +258,9 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                        sheet="_meta", **where))
     else:
         signature_ok = verify(payload, record.signature, key, record.text)
-        if not signature_ok:
+        if signature_ok:
+            trust = TRUST_SIGNED
+        else:
             other = record.key_id and record.key_id != key_id(key)
             result.findings.append(finding(
                 "meta.bad_signature",
@@ -260,8 +278,9 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
         "unit_code": payload.get("unit_code"), "unit_name": payload.get("unit_name"),
         "department": payload.get("department"), "project_code": payload.get("project_code"),
         "project_name": payload.get("project_name"), "signed": signed,
-        "signature_ok": signature_ok, "source_file": str(path),
-        "file_sha256": result.file.get("sha256"),
+        "signature_ok": signature_ok, "issued_source": trust,
+        "file_id": payload.get("file_id"), "issued_digest": issued_digest(payload),
+        "source_file": str(path), "file_sha256": result.file.get("sha256"),
     }
     if source.kind == "xls":
         result.findings.append(finding("file.xls", "工作簿被另存为 .xls：只读取数值，无法核对公式",
@@ -272,6 +291,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     shape.reads += 1  # compiling costs some eight walks: a shape seen once is walked
     form.computed = layout.evaluate(form.env, walk=shape.reads <= WALKED_READS, read=True)
     _check_formulas(form)
+    _check_tampering(form, spec.version == tver, exact)
     _check_form(form)
     _records(form)
 
@@ -285,7 +305,12 @@ class _Shape:
     read: list[str]  # the fields whose cells are read: all but the in-sheet 校验 cells
     inputs: list[tuple[str, Cell]]
     formulas: list[str]  # the fields holding a formula the reader checks
+    checks: list[str]  # the 校验 cells: read for their formulas alone
+    last_row: int  # the form's last row (1-based)
     reads: int = 0
+    # field -> (the formula the spec generates, normalised), made on first use
+    texts: dict[str, tuple[str, str]] | None = None
+
     # the last defined names seen, and where they put the fields (returns of one shape
     # mostly keep their names): (names, where, fields moved)
     located: tuple[dict, dict[str, tuple[str, str]], list[str]] | None = None
@@ -307,7 +332,17 @@ class _Shape:
                             for f, a in layout.refs().items()],
                    [f for f, c in fields if c.kind != "check"],
                    [(f, c) for f, c in fields if c.kind == "input"],
-                   [f for f, c in fields if c.rule is not None and c.kind != "check"])
+                   [f for f, c in fields if c.rule is not None and c.kind != "check"],
+                   [f for f, c in fields if c.rule is not None and c.kind == "check"],
+                   max((c.last_row or c.row) for c in layout.cells) + 1)
+
+    def formula_texts(self) -> dict[str, tuple[str, str]]:
+        """Every formula cell's formula as the spec generates it, and normalised."""
+        if self.texts is None:
+            lay = self.layout
+            self.texts = {f: (t, normalise(t)) for f, t in (
+                (f, lay.formula(lay.fields[f])) for f in self.formulas + self.checks)}
+        return self.texts
 
 
 def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
@@ -328,23 +363,25 @@ _SHAPES: BoundedCache[tuple, _Shape] = BoundedCache(256)
 
 
 def _read_cells(form: _Form, shape: _Shape) -> None:
-    """The cells the checks look at (the 校验 cells show Excel's own checks: never read)."""
+    """The cells the checks look at, and the 校验 cells (they show Excel's own checks: only
+    their formulas are looked at)."""
     where, source = form.where, form.source
     plan = shape.plan
     if plan is None or plan[0] is not where:
         by_sheet: dict[str, list[str]] = {}
-        for fld in shape.read:
+        for fld in shape.read + shape.checks:  # the 校验 cells for their formulas
             sheet, addr = where[fld]
             by_sheet.setdefault(sheet, []).append(addr)
-        plan = shape.plan = (where, by_sheet, [where[fld] for fld in shape.read])
+        plan = shape.plan = (where, by_sheet, [where[fld] for fld in shape.read + shape.checks])
+    fields = shape.read + shape.checks
     for sheet, addrs in plan[1].items():
         source.load(sheet, addrs)
     cells = getattr(source, "cells", None)
     if cells is not None:  # the fast source answers them all in one call
-        form.raw = dict(zip(shape.read, cells(plan[2]), strict=True))
+        form.raw = dict(zip(fields, cells(plan[2]), strict=True))
     else:
         cell = source.cell
-        form.raw = {fld: cell(*spot) for fld, spot in zip(shape.read, plan[2], strict=True)}
+        form.raw = {fld: cell(*spot) for fld, spot in zip(fields, plan[2], strict=True)}
 
 
 def _locate(shape: _Shape, source: CellSource, result: ReadResult,
@@ -449,6 +486,86 @@ def _check_issued(form: _Form) -> None:
         form.add("meta.copied", f"表内「{form.label(fld)}」为 {_show(now)}，而 _meta 记录的是 "
                  f"{_show(value)}：_meta 可能复制自其他单位的工作簿，或预填内容被改动", fld, value,
                  now)
+
+
+def _check_tampering(form: _Form, same_version: bool, exact: bool) -> None:
+    """What the figures alone do not show: a formula replaced by another one (compared with
+    the formula the spec generates now, in any writer's spelling), a 校验 formula removed or
+    changed, rows or columns of the form hidden, ``_meta`` made visible. Formulas are
+    compared only for a form of the current version whose fields have not moved (another
+    version's or a moved form's formulas differ by design; both are findings of their own);
+    the 校验 cells only when they sit where this layout has them."""
+    source, shape, raw = form.source, form.shape, form.raw
+    if same_version and source.has_formulas and not (shape.located and shape.located[2]):
+        texts = shape.formula_texts()
+        for fld in shape.formulas:
+            found = raw.get(fld, _NO_CELL).formula
+            if found is None:
+                continue  # a constant over the formula: calc.formula_overwritten
+            want, normal = texts[fld]
+            if not same_formula(found, want, normal):
+                form.add("calc.formula_changed", message(
+                    "calc.formula_changed", label=form.label(fld), was=_brief(want),
+                    now=_brief(found)), fld, want, found)
+        for fld in shape.checks if exact else ():
+            found = raw.get(fld, _NO_CELL).formula
+            want, normal = texts[fld]
+            if found is None:
+                form.add("form.check_changed", message("form.check_changed",
+                                                       label=_check_label(form, fld)),
+                         fld, want, raw.get(fld, _NO_CELL).value)
+            elif not same_formula(found, want, normal):
+                form.add("form.check_changed", message(
+                    "form.check_changed", "changed", label=_check_label(form, fld),
+                    was=_brief(want), now=_brief(found)), fld, want, found)
+    hidden = getattr(source, "hidden_lines", None)
+    if hidden is not None:
+        lines = hidden(SHEET)
+        rows = [r for r in lines.rows if r <= shape.last_row]
+        cols = [(a, min(b, NCOLS)) for a, b in lines.cols if a <= NCOLS]
+        file = str(form.path)
+        if rows:
+            form.result.findings.append(finding(
+                "form.hidden_lines", sheet=SHEET, cell=f"{rows[0]}:{rows[-1]}", file=file,
+                sheet_name=SHEET, what="行", lines=_runs(rows, "第 {} 行", "第 {}–{} 行")))
+        if cols:
+            from xlsxwriter.utility import xl_col_to_name
+
+            letters = [xl_col_to_name(c - 1) for a, b in cols for c in range(a, b + 1)]
+            form.result.findings.append(finding(
+                "form.hidden_lines", sheet=SHEET, cell=f"{letters[0]}:{letters[-1]}",
+                file=file, sheet_name=SHEET, what="列", lines="、".join(letters) + " 列"))
+    if source.sheets().get(META_SHEET) == "visible":
+        form.result.findings.append(finding("meta.visible", sheet=META_SHEET,
+                                            file=str(form.path)))
+
+
+def _check_label(form: _Form, fld: str) -> str:
+    """A 校验 cell's name: the indicator's or group's, or the block's, and 校验."""
+    parts = fld.split(".")
+    if parts[0] == "ind":
+        what = form.label(f"ind.{parts[1]}.name").rsplit("·", 1)[0]
+    elif parts[0] == "grp":
+        what = field_label(form.layout, f"grp.{parts[1]}.weight").rsplit("·", 1)[0]
+    else:
+        what = {"check.funds": "资金来源", "check.total": "总分"}.get(fld, fld)
+    return f"{what}·校验"
+
+
+def _brief(formula: str, limit: int = 120) -> str:
+    """A formula as a message shows it: the 校验 formulas run to thousands of characters
+    (the finding's expected / actual keep them whole)."""
+    return formula if len(formula) <= limit else formula[:limit] + "…"
+
+
+def _runs(numbers: list[int], one: str, many: str) -> str:
+    """[3, 4, 5, 9] → "第 3–5 行、第 9 行"."""
+    out, start = [], numbers[0]
+    for prev, n in zip(numbers, [*numbers[1:], None], strict=True):
+        if n is None or n != prev + 1:
+            out.append(one.format(start) if start == prev else many.format(start, prev))
+            start = n
+    return "、".join(out)
 
 
 def _parse_inputs(form: _Form) -> None:
