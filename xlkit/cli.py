@@ -291,6 +291,9 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
 @click.option("--final-money-unit", type=click.Choice(["万元", "元"]), default=None,
               help="决算表的金额单位（默认从表头“单位：元”识别）")
 @click.option("--mapping", type=click.Path(path_type=Path), help="决算表的列映射（YAML）")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="xlkit build 写出的下发清单 manifest.xlsx，逐份核对报回的是否为下发的工作簿"
+                   "（不填时使用预算清单同目录下的 manifest.xlsx，如有）")
 @KEY_OPTION
 @YEAR_OPTION
 @JOBS_OPTION
@@ -301,7 +304,8 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
 @click.option("--engine", type=click.Choice(["fast", "openpyxl"]), default="fast",
               show_default=True, help="读取方式：fast（直接解析 XML）或 openpyxl（核对用）")
 def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref, money_unit,
-            final_money_unit, mapping, key_file, year, jobs, fmt, fail_on, engine) -> None:
+            final_money_unit, mapping, manifest, key_file, year, jobs, fmt, fail_on,
+            engine) -> None:
     """收集一个文件夹中报回的工作簿，与预算清单、决算核对，写出报告。
 
     退出码：0 完成；1 有错误（见 --fail-on）；2 输入（清单、决算、规则）无法使用。
@@ -323,7 +327,8 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
         outcome = collecting.collect(
             inbox, list_path, report, finals=finals, targets=targets, rules_path=rules_path,
             db=db, spec_ref=spec_ref, key=_key(key_file), year=year, money_unit=money_unit,
-            final_money_unit=final_money_unit, mapping=mapping, jobs=jobs, engine=engine,
+            final_money_unit=final_money_unit, mapping=mapping, manifest=manifest, jobs=jobs,
+            engine=engine,
             on_start=start,
             on_result=lambda r: bar.update(1) if bar else None)
     except InputError as exc:

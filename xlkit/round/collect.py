@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlkit.core.meta import key_id
+from xlkit.core.meta import TRUST_LIST, TRUST_MANIFEST, TRUST_NONE, TRUST_SIGNED, key_id
 from xlkit.core.parse import clean_text
 from xlkit.core.spec import load_spec
 from xlkit.findings import Finding, InputError, finding
@@ -51,14 +51,17 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             rules_path: str | Path | None = None, db: str | Path | None = None,
             spec_ref: str = "project-2020", key: bytes | None = None, year: int | None = None,
             money_unit: str = "万元", final_money_unit: str | None = None,
-            mapping: str | Path | None = None,
+            mapping: str | Path | None = None, manifest: str | Path | None = None,
             jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
             on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
+    from xlkit.inputs.manifest import MANIFEST_NAME
     from xlkit.report.workbook import write_report
 
     report = Path(report)
     db_path = Path(db) if db else default_db(report)
+    if manifest is None and (Path(list_path).parent / MANIFEST_NAME).is_file():
+        manifest = Path(list_path).parent / MANIFEST_NAME  # the build's, beside the list
     spec = load_spec(spec_ref)
     notes: list[str] = []
     started = dt.datetime.now().isoformat(timespec="seconds")
@@ -67,10 +70,10 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise InputError("input.inbox", f"收件目录 {inbox} 不存在", file=str(inbox))
-    for p in (list_path, *finals, targets, rules_path, mapping):
+    for p in (list_path, *finals, targets, rules_path, mapping, manifest):
         if p is not None and not Path(p).is_file():
             raise InputError("input.inbox", f"找不到文件 {p}", file=str(p))
-    inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping],
+    inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping, manifest],
                                  spec, context, money_unit, final_money_unit)
     files, skipped = expand([inbox])
     with Ledger(db_path) as ledger, _without_cycle_collection():
@@ -89,7 +92,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         first = list(itertools.islice(reading, 1))
         try:
             office = _office_inputs(list_path, finals, targets, rules_path, mapping, money_unit,
-                                    final_money_unit, spec.level)
+                                    final_money_unit, spec.level, manifest)
         except BaseException:
             reading.close()  # stops the workers now
             raise
@@ -120,8 +123,9 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         tables = Tables.concat(frames)  # rows in file order, however the files came in
         del frames
         listed = office.listed
+        trust = _trust(tables, office.manifest, listed.rows, spec.level)
         result = reconcile(tables, listed.rows, finals=office.finals,
-                           source_findings=office.findings + _compare_targets(
+                           source_findings=office.findings + trust + _compare_targets(
                                tables, office.approved),
                            rules=office.rules, broken_rules=office.broken, level=spec.level,
                            year=year)
@@ -151,13 +155,15 @@ class _Office:
     broken: list[str]
     approved: dict[str, list[dict]]
     notes: list[str]
+    manifest: Any = None  # xlkit.inputs.manifest.Manifest, when given or found
 
 
 def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
                    targets: str | Path | None, rules_path: str | Path | None,
                    mapping: str | Path | None, money_unit: str, final_money_unit: str | None,
-                   level: str) -> _Office:
+                   level: str, manifest: str | Path | None = None) -> _Office:
     from xlkit.inputs.budget_list import note, read_list
+    from xlkit.inputs.manifest import read_manifest
 
     listed = read_list(list_path, money_unit=money_unit, level=level)
     if not listed.rows:
@@ -165,8 +171,9 @@ def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
     imported, source_findings = _finals(finals, final_money_unit, mapping)
     rules, broken = _rules(rules_path)
     approved, target_findings = _targets(targets) if targets else ({}, [])
+    issued = read_manifest(manifest) if manifest else None
     return _Office(listed, imported, source_findings + target_findings, rules, broken,
-                   approved, [note(p) for p in listed.problems])
+                   approved, [note(p) for p in listed.problems], issued)
 
 
 @contextlib.contextmanager
@@ -248,19 +255,69 @@ def _targets(path: str | Path) -> tuple[dict[str, list[dict]], list[Finding]]:
     return read_targets(path)
 
 
+def _trust(tables: Any, manifest: Any, listed: Sequence[dict], level: str) -> list[Finding]:
+    """Each return matched to the workbook the manifest says was issued (by file id, its
+    issued values by digest; by unit and project code for a manifest without ids), and the
+    ``issued_source`` of every return that does not count on its own signature: 下发清单
+    when the manifest's digest confirms its ``_meta``, else 预算清单 for an untrusted one
+    whose project is listed (the built-in budget rules and the targets compare it)."""
+    import pandas as pd
+
+    out: list[Finding] = []
+    projects = tables.projects
+    if projects.empty:
+        return out
+    rows = records(projects)
+    sources = [r.get("issued_source") for r in rows]
+    if manifest is not None:
+        by_id, by_code = manifest.by_id(), manifest.by_code()
+        if not manifest.has_ids:
+            out.append(finding("manifest.no_ids", path=manifest.path, file=manifest.path))
+        for i, r in enumerate(rows):
+            who = " ".join(str(x) for x in (r.get("unit_name"), r.get("project_name")) if x)
+            fid = r.get("file_id") or ""
+            where = {"file": r.get("source_file") or "", "sheet": "_meta", "field": "file_id"}
+            if manifest.has_ids:
+                hit = by_id.get(fid) if fid else None
+            else:
+                hit = by_code.get((r.get("unit_code") or "", r.get("project_code") or ""))
+            if hit is None:
+                out.append(finding("manifest.unmatched", who=who, file_id=fid or "无",
+                                   actual=fid or None, **where))
+            elif hit.digest and hit.digest != r.get("issued_digest"):
+                out.append(finding("manifest.digest_mismatch", who=who, file_id=fid,
+                                   expected=hit.digest, actual=r.get("issued_digest"), **where))
+            elif hit.digest and sources[i] != TRUST_SIGNED:
+                sources[i] = TRUST_MANIFEST
+    key = "unit_code" if level == "unit" else "project_code"
+    known = {str(x.get(key) or "") for x in listed}
+    for i, r in enumerate(rows):
+        if sources[i] == TRUST_NONE and (r.get(key) or "") in known:
+            sources[i] = TRUST_LIST
+    projects["issued_source"] = pd.array(sources, dtype="string")
+    return out
+
+
 def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Finding]:
-    """Targets a return was issued with that differ from the approved-targets file now."""
+    """Targets a return was issued with that differ from the approved-targets file now; for
+    a return whose issued values are not trusted (its signature missing or invalid, the
+    manifest not confirming them) a difference is a 错误, and the target file's value is
+    the issued one."""
     out: list[Finding] = []
     if not approved or tables.indicators.empty:
         return out
+    p = tables.projects
+    untrusted = set(plain(p["source_file"][p["issued_source"].isin([TRUST_NONE, TRUST_LIST])
+                                           .fillna(False).astype(bool)])) if not p.empty else set()
     ind = tables.indicators[tables.indicators["prefilled"].fillna(False).astype(bool)]
     by_name = {code: {t["name"]: t for t in rows} for code, rows in approved.items()}
     for row in records(ind):
         t = by_name.get(row["project_code"] or "", {}).get(row["name"])
         sheet, _, cell = (row["cell"] or "").partition("!")
+        code = "target.untrusted" if row["source_file"] in untrusted else "target.changed"
         if t is None:
             if row["project_code"] in approved:
-                out.append(finding("target.changed", variant="gone", name=row["name"],
+                out.append(finding(code, variant="gone", name=row["name"],
                                    file=row["source_file"], sheet=sheet, cell=cell,
                                    field="name", actual=row["name"]))
             continue
@@ -274,7 +331,7 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
             else:
                 same = now is None or clean_text(now) == clean_text(was)
             if not same:
-                out.append(finding("target.changed", name=row["name"], what=label, was=was,
+                out.append(finding(code, name=row["name"], what=label, was=was,
                                    now=now, file=row["source_file"], sheet=sheet,
                                    cell=cell, field=key, expected=str(now), actual=str(was)))
     return out
