@@ -4,7 +4,9 @@ reader's check findings must name the same checks, row by row.
 Workbooks are filled at random (seeded) through their defined names, as a unit types:
 blanks, zero and mismatched weights, over-execution, fund sources not adding up, 定性 scores
 outside their tier's band or above the weight, low scores without a reason, percentages typed
-as fractions, text in a quantitative 实际完成值. LibreOffice recalculates them all in one call;
+as fractions, and as Excel stores "97%" (0.97 in a %-formatted cell), text where a number
+belongs (pasted "12,579.31", "95%", "2455592人", full-width digits, stray spaces) in money,
+分值, 定性得分, 年度指标值 and 实际完成值. LibreOffice recalculates them all in one call;
 then, for every 校验 cell, the text the sheet shows must be the text of the first of its
 checks (in declaration order) the reader reports, and blank when the reader reports none.
 """
@@ -38,6 +40,17 @@ DIRECTIONS = ("≥", "≤", "=", "定性", "")
 TIERS = ("达成", "部分达成", "未达成", "")
 
 
+class Percent(float):
+    """A percentage as Excel stores "97%": 0.97 in a cell formatted as a percentage."""
+
+
+def _text(x: float) -> str:
+    """``x`` as text a unit pastes: separators, a percent sign, a unit, full-width digits."""
+    return random.Random(x).choice((f"{x:,.2f}", f"{x:g}%", f"{x:g}人", f" {x:g} ",
+                                     f"{x:g}".translate(str.maketrans("0123456789.",
+                                                                      "０１２３４５６７８９．"))))
+
+
 def _fill(rng: random.Random, layout: Layout) -> dict[str, Any]:
     """Random inputs for one return (inputs only: pre-filled cells stay as issued)."""
     inputs = {c.field for c in layout.inputs()}
@@ -48,10 +61,11 @@ def _fill(rng: random.Random, layout: Layout) -> dict[str, Any]:
             v[fld] = value
 
     budget = 1500.0
-    mode = rng.choice(("blank", "under", "over", "exact"))
+    mode = rng.choice(("blank", "under", "over", "exact", "text"))
     executed = {"blank": None, "under": round(rng.uniform(100, 1400), 2),
-                "over": round(rng.uniform(1510, 2000), 2), "exact": budget}[mode]
-    put("funds.total.executed", executed)
+                "over": round(rng.uniform(1510, 2000), 2), "exact": budget,
+                "text": round(rng.uniform(100, 1400), 2)}[mode]
+    put("funds.total.executed", f"{executed:,.2f}" if mode == "text" else executed)
     parts_ok = rng.random() < 0.5
     for col, total in (("initial", 1500.0), ("full_year", 1500.0), ("executed", executed)):
         if rng.random() < 0.3:
@@ -60,7 +74,7 @@ def _fill(rng: random.Random, layout: Layout) -> dict[str, Any]:
         b = round(rng.uniform(0, (total or 900) / 3), 2)
         rest = round((total or 0) - a - b, 2) if parts_ok else round(rng.uniform(0, 500), 2)
         for row, x in (("fiscal", a), ("carryover", b), ("other", rest)):
-            put(f"funds.{row}.{col}", x)
+            put(f"funds.{row}.{col}", _text(x) if rng.random() < 0.05 else x)
         if col == "full_year" and rng.random() < 0.4:  # a source spent beyond its budget
             put(f"funds.{rng.choice(('fiscal', 'carryover', 'other'))}.executed", 5000.0)
     weights = rng.choice(("zero", "random", "blank", "right"))
@@ -84,20 +98,23 @@ def _fill(rng: random.Random, layout: Layout) -> dict[str, Any]:
             put(p + "name", f"指标{r.index}")
         unit = rng.choice(("%", "人", "", "%"))
         put(p + "unit", unit)
-        target = rng.choice((100, 95, 85, 30, 1, "较好", None))
+        target = rng.choice((100, 95, 85, 30, 1, "较好", None, "95%", Percent(0.9)))
         put(p + "target", target)
         w = {"zero": 0, "blank": None, "random": rng.choice((0, 5, 10, 15, 20, None)),
              "right": right[r.index]}[weights]
-        put(p + "weight", w)
+        put(p + "weight", str(w) if w and rng.random() < 0.1 else w)
         real_d = v.get(p + "direction", layout.fields[p + "direction"].value)
         real_w = v.get(p + "weight", layout.fields[p + "weight"].value)
         if real_d == "定性" or rng.random() < 0.15:
             put(p + "tier", rng.choice(TIERS))
             if rng.random() < 0.85:
                 base = real_w if isinstance(real_w, (int, float)) and real_w else 10
-                put(p + "qscore", round(base * rng.choice((0.3, 0.5, 0.7, 0.9, 1.0, 1.2)), 2))
+                q = round(base * rng.choice((0.3, 0.5, 0.7, 0.9, 1.0, 1.2)), 2)
+                put(p + "qscore", _text(q) if rng.random() < 0.1 else q)
         if real_d != "定性" or rng.random() < 0.3:
-            put(p + "actual", rng.choice((None, 0.9, 0.5, 50, 92.5, 100, 120, 0, 3, "全部完成")))
+            put(p + "actual", rng.choice((None, 0.9, 0.5, 50, 92.5, 100, 120, 0, 3, "全部完成",
+                                          _text(92.5), _text(95), Percent(0.97), Percent(0.5),
+                                          Percent(9.05))))
         if rng.random() < 0.4:
             put(p + "reason", "受疫情影响")
     return v
@@ -136,6 +153,9 @@ def test_sheet_checks_and_reader_findings_name_the_same_checks(tmp_path: Path):
         for fld, value in _fill(rng, layouts[k]).items():
             sheet, addr = names[defined_name(fld)]
             wb[sheet][addr] = value
+            if isinstance(value, Percent):
+                wb[sheet][addr].value = float(value)
+                wb[sheet][addr].number_format = "0%"
         path = tmp_path / "in" / f"r{n:03d}.xlsx"
         path.parent.mkdir(exist_ok=True)
         wb.save(path)

@@ -28,6 +28,7 @@ from xlkit import read_workbook
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import issue_all, plan
 from xlkit.build.fast import _FINAL, FastBuilder, _Const, _inline, _stored
+from xlkit.core.expr.tree import percent_flag
 from xlkit.core.layout import SHEET, build_layout
 from xlkit.core.meta import META_SHEET, issued_digest, parse_rows, verify
 from xlkit.core.spec import builtin_specs
@@ -418,7 +419,9 @@ def test_fast_workbooks_recalculate_in_libreoffice_to_python(tmp_path, libreoffi
         layout = build_layout(spec, issue, targets)
         prefilled = {f: c.value for f, c in layout.fields.items() if c.kind == "prefill"}
         files += [dst, built]  # ... and as built: LibreOffice reads the fast zip itself
-        expected += [(layout, layout.evaluate({**prefilled, **inputs})),
+        # a number in a %-formatted 实际完成值 (计量单位 %) counts in percent points
+        flags = {percent_flag(f): True for f in inputs if layout.fields[f].percent}
+        expected += [(layout, layout.evaluate({**prefilled, **inputs, **flags})),
                      (layout, layout.evaluate(prefilled))]
     assert expected[0][1]["total"] == 92 and expected[4][1]["total"] > 3  # real figures
     out = recalculate(files, tmp_path / "out")

@@ -273,7 +273,7 @@ def good_return(tmp_path, key) -> Path:
     built = tmp_path / "built.xlsx"
     write_atomic(built, b.data)
     dst = tmp_path / "good.xlsx"
-    fill(built, dst, {"funds.total.executed": 1200, "ind.0.actual": 80, "ind.3.actual": "95%"})
+    fill(built, dst, {"funds.total.executed": 1200, "ind.0.actual": 0.8, "ind.3.actual": "95%"})
     return dst
 
 

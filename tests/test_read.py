@@ -15,6 +15,7 @@ from workbooks import ISSUE, TARGETS, cell, fill, name_map
 
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
+from xlkit.core.expr.tree import percent_flag
 from xlkit.core.layout import build_layout
 from xlkit.core.meta import META_SHEET
 from xlkit.core.spec import load_spec
@@ -22,10 +23,11 @@ from xlkit.core.spec import load_spec
 FILLED = {  # a complete, consistent return
     "funds.total.executed": 1200, "funds.fiscal.full_year": 720, "funds.carryover.full_year": 780,
     "funds.fiscal.executed": 600, "funds.carryover.executed": 600,
-    "ind.0.actual": 80, "ind.0.reason": "年底清算未完",
+    # 80% and 95% as Excel stores them in the %-formatted 实际完成值 of a 计量单位 % row
+    "ind.0.actual": 0.8, "ind.0.reason": "年底清算未完",
     "ind.1.tier": "达成", "ind.1.qscore": 28, "ind.1.actual": "及时拨付", "ind.1.reason": "个别延迟",
     "ind.2.tier": "达成", "ind.2.qscore": 30, "ind.2.actual": "好",
-    "ind.3.actual": 95,
+    "ind.3.actual": 0.95,
     "goals.expected": "保障离休人员医疗待遇", "goals.actual": "已保障",
     "signoff.0": "刘纪", "signoff.1": "6501871", "signoff.2": "2024.5.20",
 }
@@ -53,7 +55,8 @@ def test_a_clean_return_reads_into_numbers_equal_to_python(filled, key):
     assert r.status == "read"
     assert [f for f in r.findings if f.severity == "错误"] == []
     layout = build_layout(load_spec("project-2020"), ISSUE, TARGETS)
-    want = layout.evaluate(FILLED)
+    want = layout.evaluate({**FILLED, percent_flag("ind.0.actual"): True,
+                            percent_flag("ind.3.actual"): True})
     p = r.project
     assert (p["unit_code"], p["project_code"], p["signed"], p["signature_ok"]) == (
         "301001", "P2023-301001-01", True, True)
@@ -235,7 +238,8 @@ def test_in_form_checks(tmp_path, issued, key):
     found = {f.code: f for f in r.findings}
     assert found["check.over_execution"].expected == "1500"
     assert found["check.fund_parts"].field == "funds.total.executed"
-    assert "'未统计'" in found["value.not_number"].message
+    text = {f.field: f for f in r.findings if f.code == "value.text_number"}
+    assert "'未统计'" in text["ind.0.actual"].message and "请填数字" in text["ind.0.actual"].message
     assert found["check.score_over_weight"].actual == "31"
     assert found["check.tier_band"].expected == "部分达成"
     assert "'905'" in found["value.implausible"].message
@@ -252,13 +256,34 @@ def test_reason_required_when_score_is_below_weight(tmp_path, issued, key):
     assert f.field == "ind.0.reason" and (f.expected, f.actual) == ("20", "16")
 
 
-def test_text_typed_numbers_are_parsed(tmp_path, issued, key):
+def test_text_typed_numbers_are_parsed_and_reported_as_the_sheet_shows_them(tmp_path, issued,
+                                                                           key):
+    """Text where a number belongs counts on no sheet: the reader recomputes with the
+    number it would be, reports the text at its cell (value.text_number: the raw text, the
+    number, a figure it changes) and every figure the sheet shows otherwise (calc.as_shown)."""
     values = dict(FILLED, **{"funds.total.executed": "1,200.00", "ind.3.actual": "95%",
                              "ind.0.actual": "８０"})
     fill(issued, tmp_path / "t.xlsx", values)
     r = read_workbook(tmp_path / "t.xlsx", key=key)
     assert r.project["executed"] == 1200 and r.project["total_score"] == 92
-    assert not [f for f in r.findings if f.severity == "错误"]
+    # the sheet: 执行率 blank, both indicator scores blank: 28 + 30
+    assert r.project["total_score_shown"] == 58 and r.project["grade_shown"] == "差"
+    assert r.shown["exec.rate"] is None and r.computed["exec.rate"] == pytest.approx(0.8)
+    text = {f.field: f for f in r.findings if f.code == "value.text_number"}
+    assert set(text) == {"funds.total.executed", "ind.0.actual", "ind.3.actual"}
+    assert all(f.severity == "错误" for f in text.values())
+    assert "'1,200.00'" in text["funds.total.executed"].message
+    assert "识别为数字 1200" in text["funds.total.executed"].message
+    assert "「执行率」应为 0.8" in text["funds.total.executed"].message
+    differ = {f.field: f for f in r.findings if f.code == "calc.as_shown"}
+    assert set(differ) == {f for f in r.shown if r.shown[f] != r.computed[f]} == {
+        "exec.rate", "exec.score", "ind.0.score", "ind.3.score", "grp.0.score", "grp.2.score",
+        "total", "grade"}
+    assert (differ["total"].expected, differ["total"].actual) == ("92", "58")
+    assert "'1,200.00'" in differ["total"].message and "'95%'" in differ["total"].message
+    assert "'95%'" not in differ["exec.rate"].message  # only the entries behind the figure
+    assert {f.code for f in r.findings if f.severity == "错误"} == {
+        "value.text_number", "calc.as_shown"}
 
 
 def test_blank_form_weights_checked(tmp_path):

@@ -47,7 +47,7 @@ from xlkit.build import build_workbook, issued_values, make_payload, normalise_i
 from xlkit.build.guide import GUIDE_SHEET
 from xlkit.core.cache import BoundedCache
 from xlkit.core.expr.tree import Expr, FormulaError, Ref, Refs
-from xlkit.core.layout import SHEET, Layout, build_layout, plan_rows
+from xlkit.core.layout import SHEET, Layout, build_layout, percent_unit, plan_rows
 from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record
 from xlkit.core.spec import Spec
 from xlkit.ooxml.parts import sheet_parts
@@ -435,7 +435,8 @@ class FastBuilder:
                 else:
                     vals = [t.get(k) for k in keys]
                     pairs += zip(names, vals, strict=True)
-                    key.append(tuple([v is None for v in vals]))
+                    # a row issued with 计量单位 % has its 实际完成值 formatted as percent
+                    key.append((*[v is None for v in vals], percent_unit(t.get("unit"))))
             if not targets:
                 self._default_rows = key[k0:], pairs[p0:]
         return tuple(key), pairs, labels
@@ -606,6 +607,8 @@ class FastBuilder:
             if level2 not in self._subgroups[gi]:
                 level2 = extras.setdefault((gi, level2), f"{_EXTRA}{len(extras)}")
             row = {k: ph(t.get(k)) for k in self._ind_keys}
+            if percent_unit(t.get("unit")):
+                row["unit"] = "%"
             row.update(level1=level1, level2=level2)
             rows.append(row)
         rows.append({"level1": f"{_EXTRA}none"})  # in no group: keeps the list non-empty

@@ -40,14 +40,14 @@ class _Formats:
         self.wb = wb
         self.cache: dict[tuple, Any] = {}
 
-    def get(self, kind: str, vtype: str = "text") -> Any:
-        key = (kind, vtype)
+    def get(self, kind: str, vtype: str = "text", percent: bool = False) -> Any:
+        key = (kind, vtype, percent)
         if key not in self.cache:
-            self.cache[key] = self.wb.add_format(self._props(kind, vtype))
+            self.cache[key] = self.wb.add_format(self._props(kind, vtype, percent))
         return self.cache[key]
 
     @staticmethod
-    def _props(kind: str, vtype: str) -> dict[str, Any]:
+    def _props(kind: str, vtype: str, percent: bool = False) -> dict[str, Any]:
         p: dict[str, Any] = {"font_name": FONT, "font_size": 10, "border": 1, "text_wrap": True,
                              "valign": "vcenter", "align": "center", "locked": True}
         if kind == "title":
@@ -78,6 +78,8 @@ class _Formats:
             p["align"] = "left"
         if vtype == "any" or vtype == "text" and kind == "input":
             p["num_format"] = "@" if vtype == "text" else "General"
+        if percent:  # 95 typed here is 95% in Excel and WPS (automatic percent entry)
+            p.update(num_format=NUMBER_FORMATS["percent"], align="right")
         return p
 
 
@@ -145,7 +147,7 @@ def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) ->
 
 
 def _write_cell(ws, layout: Layout, cell: Cell, fmt: _Formats, values: Mapping[str, Any]):
-    f = fmt.get(cell.kind, cell.vtype)
+    f = fmt.get(cell.kind, cell.vtype, cell.percent)
     r1, c1 = cell.last_row or cell.row, cell.last_col or cell.col
     if cell.rule is not None:
         cached = values.get(cell.field)

@@ -45,6 +45,7 @@ from xlkit.core.expr.tree import (
     Expr,
     Lit,
     Op,
+    PercentPoints,
     Ref,
     Refs,
 )
@@ -96,16 +97,31 @@ def _not_number(x: Expr) -> Expr:
     return ISNUMBER(x).eq(False)
 
 
+def _text(x: Expr) -> Expr:
+    """Filled but not a number: text (a pasted "12,579.31", "95%", "2455592人") or a logical.
+    The sheet's formulas do not count it (spreadsheet semantics); the 校验 cell says so and
+    the reader reports it at the cell (value.text_number, with the number it would be)."""
+    return AND(_filled(x), _not_number(x))
+
+
+def _pts(x: Ref) -> Expr:
+    """``x`` in percent points (× 100 when its cell is formatted as a percentage)."""
+    return PercentPoints(x)
+
+
 # --- the funds block: one 校验 cell (资金校验) below it --------------------------------
 
 # names: executed (the execution row's 全年执行数); per row: budget, executed (constant row);
-# per (row with parts, column): total, parts (constants row, column)
-_e, _b = _r("executed"), _r("budget")
+# per (row with parts, column): total, parts (constants row, column); per money cell: value
+# (constant cell: 全年执行数, or 其中：当年财政拨款·全年预算数 ...)
+_e, _b, _v = _r("executed"), _r("budget"), _r("value")
 _total, _parts = _r("total"), _r("parts")
 _got = ROUND(SUM(_parts), 6)
 
 FUNDS: tuple[Check, ...] = (
-    Check("funds.executed_required", "value.required", "funds", _not_number(_e),
+    Check("funds.text", "value.text_number", "funds", _text(_v), "{cell}为文本，未计算",
+          "value", actual="raw"),
+    Check("funds.executed_required", "value.required", "funds", _blank(_e),
           "请填写{executed_label}", "executed"),
     Check("funds.over_execution", "check.over_execution", "funds",
           AND(ISNUMBER(_b), ISNUMBER(_e), _e > _b + TOLERANCE),
@@ -136,27 +152,31 @@ ROW: tuple[Check, ...] = (
           "indicator_name"),
     Check("row.direction_required", "value.required", "row", _blank(_d), "请选择指标方向",
           "direction", "unselected"),
-    Check("row.weight_required", "value.required", "row", _not_number(_w), "请填写分值",
+    Check("row.weight_text", "value.text_number", "row", _text(_w), "分值为文本，未计分",
+          "weight", actual="raw", scored=True),
+    Check("row.weight_required", "value.required", "row", _blank(_w), "请填写分值",
           "weight", scored=True),
     Check("row.tier_required", "value.required", "row", AND(_qual, _blank(_tier)),
           "请选择定性档次", "tier", "unselected", scored=True),
-    Check("row.qscore_required", "value.required", "row", AND(_qual, _not_number(_q)),
+    Check("row.qscore_text", "value.text_number", "row", _text(_q), "定性得分为文本，未计分",
+          "qscore", actual="raw", scored=True),
+    Check("row.qscore_required", "value.required", "row", AND(_qual, _blank(_q)),
           "请填写定性得分", "qscore", scored=True),
     Check("row.actual_required", "value.required", "row", AND(_qual.eq(False), _blank(_a)),
           "请填写实际完成值", "actual"),
-    Check("row.actual_number", "value.not_number", "row",
-          AND(_quant, _filled(_a), _not_number(_a)), "定量指标的实际完成值应填数字", "actual",
-          actual="raw"),
-    Check("row.target_number", "value.not_number", "row",
-          AND(_quant, _filled(_t), _not_number(_t)), "定量指标的年度指标值应填数字", "target",
-          actual="raw"),
+    Check("row.actual_number", "value.text_number", "row", AND(_quant, _text(_a)),
+          "实际完成值为文本，未计分", "actual", actual="raw"),
+    Check("row.target_number", "value.text_number", "row", AND(_quant, _text(_t)),
+          "年度指标值为文本，未计分", "target", actual="raw"),
     # (here the reader adds its checks of what was typed in 实际完成值: comparators, units,
     # implausible figures)
+    # in percent points: "97%" (0.97 in a %-formatted cell) is 97, a plain 0.97 is not;
+    # IF, not AND, in front: AND evaluates all its arguments, and text × 100 is #VALUE!
     Check("row.percent_as_fraction", "value.implausible", "row",
-          AND(_qual.eq(False), _unit.eq("%"), ISNUMBER(_t), ISNUMBER(_a), _t >= 2, _a > 0,
-              _a <= 1),
-          "疑似把百分比填成了小数，请按百分数数值填写（如 95）", "actual", "fraction",
-          {"got": _a, "target": _t}, "target", "got"),
+          IF(AND(_qual.eq(False), _unit.eq("%"), ISNUMBER(_t), ISNUMBER(_a)),
+             AND(_pts(_t) >= 2, _pts(_a) > 0, _pts(_a) <= 1), False),
+          "疑似把百分比填成了小数：请填 95 或 95%", "actual", "fraction",
+          {"got": _pts(_a), "target": _pts(_t)}, "target", "got"),
     Check("row.score_over_weight", "check.score_over_weight", "row",
           AND(_q_in, _q > _w + EPSILON), "得分超过分值", "qscore", "qualitative",
           {"name": _name, "score": _q, "weight": _w}, "weight", "score", scored=True),
@@ -177,7 +197,9 @@ _NO_COLUMN = ("the 2011 评分表 has no 校验 column (its 计算方式 column 
               "score cells take 0..分值 by data validation")
 
 CARD: tuple[Check, ...] = (
-    Check("card.score_required", "value.required", "card", _not_number(_cs), None, "score",
+    Check("card.score_text", "value.text_number", "card", _text(_cs), None, "score",
+          actual="raw", note=_NO_COLUMN),
+    Check("card.score_required", "value.required", "card", _blank(_cs), None, "score",
           "unscored", note=_NO_COLUMN),
     Check("card.score_over_weight", "check.score_over_weight", "card",
           AND(ISNUMBER(_cs), _cs > _cw + EPSILON), None, "score",
@@ -272,6 +294,10 @@ def substitute(expr: Expr, names: Mapping[str, Expr]) -> Expr:
         return Op(expr.op, substitute(expr.a, names), substitute(expr.b, names))
     if isinstance(expr, Call):
         return Call(expr.fn, tuple(substitute(a, names) for a in expr.args))
+    if isinstance(expr, PercentPoints):
+        ref = names.get(expr.ref.name, expr.ref)
+        assert isinstance(ref, Ref), expr.ref.name  # a cell's format: a cell
+        return PercentPoints(ref)
     return expr  # Lit, Refs
 
 
@@ -301,24 +327,35 @@ def row_site(i: int, level2: str, scored: bool, cell: str | None) -> Site:
     return Site("row", cell, checks, OR(*touched))
 
 
-def funds_site(funds: Any, cell: str, present: Sequence[str]) -> Site | None:
-    """The checks of the funds block (``funds``: the spec's); None when it has none."""
+def funds_site(funds: Any, cell: str, present: Sequence[str],
+               inputs: Sequence[str] = ()) -> Site | None:
+    """The checks of the funds block (``funds``: the spec's); None when it has none.
+    ``inputs``: the money cells the unit fills (each checked for text first)."""
     cols = [c.key for c in funds.columns]
     checks: list[Bound] = []
     top = funds.rows[0]
+    by_id = {c.id: c for c in FUNDS}
+    for row in funds.rows:
+        for col in funds.columns:
+            fld = f"funds.{row.key}.{col.key}"
+            if fld in inputs:
+                where = col.label if row is top else \
+                    f"{row.label.removeprefix('其中：')}·{col.label}"
+                checks.append(bind(by_id["funds.text"], {"value": Ref(fld)}, {"cell": where}))
     if "executed" in cols and f"funds.{top.key}.executed" in present:
-        fld = Ref(f"funds.{top.key}.executed")
-        checks.append(bind(FUNDS[0], {"executed": fld},
+        fld = f"funds.{top.key}.executed"
+        checks.append(bind(by_id["funds.executed_required"], {"executed": Ref(fld)},
                            {"executed_label": funds.columns[cols.index("executed")].label}))
     for row in funds.rows:
         if {"full_year", "executed"} <= set(cols):
             names = {"budget": Ref(f"funds.{row.key}.full_year"),
                      "executed": Ref(f"funds.{row.key}.executed")}
-            checks.append(bind(FUNDS[1], names, {"row": row.label}))
+            checks.append(bind(by_id["funds.over_execution"], names, {"row": row.label}))
         for col in funds.columns if row.parts else ():
             names = {"total": Ref(f"funds.{row.key}.{col.key}"),
                      "parts": Refs(tuple(f"funds.{p}.{col.key}" for p in row.parts))}
-            checks.append(bind(FUNDS[2], names, {"row": row.label, "column": col.label}))
+            checks.append(bind(by_id["funds.parts"], names,
+                               {"row": row.label, "column": col.label}))
     return Site("funds", cell, checks) if checks else None
 
 

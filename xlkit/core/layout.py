@@ -29,7 +29,18 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlkit.core import checks, scoring
 from xlkit.core.expr.compile import Rule, compile_rule, run
-from xlkit.core.expr.tree import ROUND, SUM, Expr, FormulaError, Ref, Refs
+from xlkit.core.expr.tree import (
+    ROUND,
+    SUM,
+    Call,
+    Expr,
+    FormulaError,
+    Lit,
+    Op,
+    PercentPoints,
+    Ref,
+    Refs,
+)
 from xlkit.core.spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
@@ -51,6 +62,10 @@ class Cell:
     choices: tuple[str, ...] = ()
     max_ref: str | None = None  # field holding the upper bound of a score input
     prompt: str = ""
+    #: written formatted as a percentage (the 实际完成值 of a row issued with 计量单位 %):
+    #: "95" typed there becomes 95% in Excel and WPS, as "95%" does; the rules read such
+    #: inputs in percent points (``PercentPoints``)
+    percent: bool = False
 
     @property
     def merged(self) -> bool:
@@ -87,9 +102,11 @@ class Layout:
     _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
     _read: tuple[dict[str, Expr], dict[str, Rule] | None] | None = field(
         default=None, repr=False, compare=False)
+    _percent: tuple[frozenset[str], bool] | None = field(default=None, repr=False,
+                                                         compare=False)
 
     def add(self, cell: Cell) -> Cell:
-        self._refs = self._program = self._read = None
+        self._refs = self._program = self._read = self._percent = None
         self.cells.append(cell)
         if cell.field:
             if cell.field in self.fields:
@@ -113,6 +130,30 @@ class Layout:
 
     def inputs(self) -> list[Cell]:
         return [c for c in self.cells if c.kind == "input"]
+
+    def percent_fields(self) -> frozenset[str]:
+        """The fields some rule or check reads in percent points (``PercentPoints``): their
+        percent format counts (× 100), on the sheet and in the reader alike (once per
+        layout)."""
+        return self._percent_info()[0]
+
+    def percent_points_only(self) -> bool:
+        """Every rule reads the :meth:`percent_fields` in percent points, or tests only
+        whether they are a number or blank (ISNUMBER, ``=""``, ``<>""``): then a number x in a
+        %-formatted cell and the number x × 100 in a plain one give every rule the same
+        value — what lets the reader take the percentage as parsed for both views."""
+        return self._percent_info()[1]
+
+    def _percent_info(self) -> tuple[frozenset[str], bool]:
+        if self._percent is None:
+            rules = [c.rule for c in self.cells if c.rule is not None]
+            rules += [s.mask() for s in self.sites]
+            found: set[str] = set()
+            for e in rules:
+                _percent_refs(e, found)
+            names = frozenset(found)
+            self._percent = names, all(_points_only(e, names) for e in rules)
+        return self._percent
 
     def evaluate(self, values: Mapping[str, Any], *, walk: bool = False,
                  read: bool = False) -> dict[str, Any]:
@@ -167,9 +208,40 @@ class Layout:
 
     def site(self, site: checks.Site) -> None:
         """Add a check site; the reader takes them scope by scope (checks.SCOPES)."""
-        self._read = None
+        self._read = self._percent = None
         self.sites.append(site)
         self.sites.sort(key=lambda s: checks.SCOPES.index(s.scope))  # stable
+
+
+def _percent_refs(e: Expr, out: set[str]) -> None:
+    if isinstance(e, PercentPoints):
+        out.add(e.ref.name)
+    elif isinstance(e, Op):
+        _percent_refs(e.a, out)
+        _percent_refs(e.b, out)
+    elif isinstance(e, Call):
+        for a in e.args:
+            _percent_refs(a, out)
+
+
+def _points_only(e: Expr, names: frozenset[str]) -> bool:
+    """``e`` reads the ``names`` only in percent points or to test whether they are a number
+    or blank."""
+    if isinstance(e, Ref):
+        return e.name not in names
+    if isinstance(e, Refs):
+        return not names.intersection(e.names)
+    if isinstance(e, Op):
+        if e.op in ("=", "<>") and any(
+                isinstance(x, Ref) and isinstance(y, Lit) and y.value == ""
+                for x, y in ((e.a, e.b), (e.b, e.a))):
+            return True
+        return _points_only(e.a, names) and _points_only(e.b, names)
+    if isinstance(e, Call):
+        if e.fn == "ISNUMBER" and len(e.args) == 1 and isinstance(e.args[0], Ref):
+            return True
+        return all(_points_only(a, names) for a in e.args)
+    return True  # Lit, PercentPoints
 
 
 def check_mask(k: int) -> str:
@@ -371,7 +443,8 @@ def _funds(lay: Layout, issue) -> None:
 
 def _funds_check(lay: Layout) -> None:
     f = lay.spec.funds
-    site = checks.funds_site(f, "check.funds", list(lay.fields))
+    site = checks.funds_site(f, "check.funds", list(lay.fields),
+                             [n for n, c in lay.fields.items() if c.kind == "input"])
     if site is None:
         return
     lay.site(site)
@@ -497,10 +570,13 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     put("name", "text", "请填写三级指标名称", t.get("name"))
     put("direction", "direction", "≥ 越大越好；≤ 越小越好；= 等于目标；定性 按档次打分",
         t.get("direction"), choices=DIRECTIONS)
-    put("target", "any", "定量指标填数字（百分比填 95 而不是 95%），定性指标填文字",
+    put("target", "any", "定量指标填数字（百分比填 95 或 95% 均可），定性指标填文字",
         t.get("target"))
     put("unit", "text", "如：%、人、万元、天", t.get("unit"))
-    put("actual", "any", "定量指标填数字，单位与年度指标值相同；定性指标填文字")
+    pct = percent_unit(t.get("unit"))
+    put("actual", "any", "填百分数，如 95 或 95%（均按 95% 计分）" if pct else
+        "定量指标填数字，单位与年度指标值相同（百分比填 95 或 95% 均可）；定性指标填文字",
+        percent=pct)
     if not scored:
         put("progress", "text", "如：已完成、100%")
         put("reason", "longtext", "未完成的说明原因")
@@ -518,7 +594,9 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
                                    "score", "reason", "unit")}
     reverse_rule = lay.spec.indicators.reverse_rule if lay.spec.indicators else "ratio"
     rule = scoring.indicator_score_rule(ref["direction"], ref["target"], ref["actual"],
-                                        ref["weight"], ref["qscore"], reverse_rule)
+                                        ref["weight"], ref["qscore"], reverse_rule,
+                                        PercentPoints(ref["target"]),
+                                        PercentPoints(ref["actual"]))
     c0, c1 = cols["score"]
     lay.add(Cell(r, c0, "formula", None, p + "score", r, c1, "score", rule=rule))
     c0, c1 = cols["check"]
@@ -526,6 +604,11 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     lay.site(site)
     lay.add(Cell(r, c0, "check", None, p + "check", r, c1, rule=site.rule()))
     lay.heights[r] = 30
+
+
+def percent_unit(unit: Any) -> bool:
+    """计量单位 % (or full-width ％): the row's 实际完成值 is written formatted as percent."""
+    return isinstance(unit, str) and unit.strip() in ("%", "％")
 
 
 def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> None:

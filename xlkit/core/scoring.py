@@ -81,13 +81,22 @@ def quantitative_rule(direction: str, target: Expr, actual: Expr, weight: Expr,
 
 
 def indicator_score_rule(direction: Expr, target: Expr, actual: Expr, weight: Expr,
-                         qualitative_score: Expr, reverse_rule: str = "ratio") -> Expr:
-    """得分 of one 三级指标 row: computed for ≥ ≤ =, entered for 定性, "" when incomplete."""
+                         qualitative_score: Expr, reverse_rule: str = "ratio",
+                         target_points: Expr | None = None,
+                         actual_points: Expr | None = None) -> Expr:
+    """得分 of one 三级指标 row: computed for ≥ ≤ =, entered for 定性, "" when incomplete.
+
+    ``target_points`` / ``actual_points``: the numbers compared, once target and actual are
+    known to be numbers — the layout passes them in percent points (``PercentPoints``: "97%"
+    typed as Excel stores it, 0.97 in a %-formatted cell, counts as 97); default: as they are.
+    """
     numbers = AND(ISNUMBER(weight), ISNUMBER(target), ISNUMBER(actual))
     qual = IF(ISNUMBER(qualitative_score), qualitative_score, EMPTY)
+    t = target if target_points is None else target_points
+    a = actual if actual_points is None else actual_points
     chain: Expr = EMPTY
     for d in ("=", "≤", "≥"):
-        chain = IF(direction.eq(d), IF(numbers, quantitative_rule(d, target, actual, weight,
+        chain = IF(direction.eq(d), IF(numbers, quantitative_rule(d, t, a, weight,
                                                                    reverse_rule), EMPTY), chain)
     return IF(direction.eq("定性"), qual, chain)
 

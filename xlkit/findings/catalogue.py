@@ -117,6 +117,8 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                         "indicator_name": "第 {n} 个三级指标（{level2}）填了内容但没有指标名称"}),
     "value.not_number": (ERROR, "应为数字", "「{label}」应为数字，填的是 '{raw}'{why}",
                          {"negative": "「{label}」不能为负数：{raw}"}),
+    "value.text_number": (ERROR, "数字填成了文本，表内未计算",
+                          "「{label}」是文本 '{raw}'，表内公式不把它当作数字{effect}", {}),
     "value.ambiguous": (ERROR, "数值有歧义，无法识别",
                         "「{label}」填的单位是「{typed}」，计量单位却是「{unit}」",
                         {"target_file": "{problem}"}),
@@ -127,7 +129,7 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                            "percent": "「{label}」为 {got}%，超过 100%，年度指标值为 {target}%："
                                       "疑似录入错误（原值 '{raw}'）",
                            "fraction": "「{label}」为 {got}，年度指标值为 {target}%："
-                                       "疑似把百分比填成了小数"}),
+                                       "疑似把百分比填成了小数（请填 95 或 95%）"}),
     "value.choice": (ERROR, "不是可选的值", "「{label}」应为 ≥ ≤ = 定性 之一，填的是 '{raw}'",
                      {"tier": "「{label}」应为 达成 / 部分达成 / 未达成，填的是 '{raw}'"}),
     "value.recommended": (HINT, "建议填写的项为空", "「{label}」未填写", {}),
@@ -136,6 +138,8 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                                  "「{label}」的公式被改成了常量 {shown}，重新计算应为 {want}", {}),
     "calc.stale": (ERROR, "表内数字与重新计算结果不一致",
                    "表内「{label}」显示 {shown}，重新计算应为 {want}", {}),
+    "calc.as_shown": (ERROR, "表内数字与识别填报内容后的计算结果不一致",
+                      "表内「{label}」为 {shown}，按识别后的填报内容应为 {want}：{causes}", {}),
     # 错误: the formulas are locked and hidden, so changing one means removing the protection,
     # and the sheet (and its printout) no longer scores by the rules even while it shows the
     # same number today; the office's figures are xlkit's recomputation either way

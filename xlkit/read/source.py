@@ -165,7 +165,8 @@ class XlsSource:
 
         try:
             with open(os.devnull, "w") as devnull:  # xlrd reports damage on stdout otherwise
-                self.book = xlrd.open_workbook(str(path), formatting_info=False,
+                # formats: a percentage typed as Excel stores it (0.97, shown 97%) counts
+                self.book = xlrd.open_workbook(str(path), formatting_info=True,
                                                on_demand=False, logfile=devnull, verbosity=0)
         except xlrd.biffh.XLRDError as exc:
             text = str(exc)
@@ -220,7 +221,16 @@ class XlsSource:
             return RawCell(xlrd.error_text_from_code.get(x.value, "#VALUE!"))
         if x.ctype == xlrd.XL_CELL_BOOLEAN:
             return RawCell(bool(x.value))
-        return RawCell(x.value)
+        return RawCell(x.value, None, self._percent(x.xf_index))
+
+    def _percent(self, xf: int) -> bool:
+        from xlkit.read.fastsource import shows_percent
+
+        try:
+            fmt = self.book.format_map.get(self.book.xf_list[xf].format_key)
+        except (IndexError, AttributeError):  # no formatting records
+            return False
+        return fmt is not None and shows_percent(fmt.format_str)
 
 
 ENGINES = ("fast", "openpyxl")

@@ -57,6 +57,11 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("grade", "string", "等次", "recomputed 等次"),
         ("total_score_in_file", "float64", "表内总分", "总分 as the workbook showed it"),
         ("grade_in_file", "string", "表内等次", "等次 as the workbook showed it"),
+        ("total_score_shown", "float64", "表内公式总分",
+         "总分 as the sheet's own formulas give it on the cells as filled (text is not a "
+         "number; what Excel shows after recalculating); differs from total_score only with "
+         "a calc.as_shown finding"),
+        ("grade_shown", "string", "表内公式等次", "等次 as the sheet's own formulas give it"),
         ("filled_by", "string", "填报人", "who filled the form"),
         ("phone", "string", "联系电话", "contact phone"),
         ("filled_date", "string", "填报日期", "date filled (ISO when recognisable)"),
@@ -102,6 +107,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("tier", "string", "定性档次", "达成 / 部分达成 / 未达成 (定性)"),
         ("score_entered", "float64", "表内得分", "score as the workbook showed or the unit entered"),
         ("score_computed", "float64", "重算得分", "score recomputed by xlkit"),
+        ("score_shown", "float64", "表内公式得分",
+         "score as the sheet's own formulas give it on the cells as filled"),
         ("deviation_reason", "string", "偏差原因", "偏差原因分析及改进措施"),
         ("progress", "string", "完成进度", "完成进度 (common-2011)"),
         ("prefilled", "boolean", "预填", "the row came from the approved targets"),

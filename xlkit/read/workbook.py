@@ -3,10 +3,39 @@
 Never trust a cached value or the protection. The form is rebuilt from its signed ``_meta``
 (spec, issue, approved targets), the unit's inputs are parsed as typed, every figure is
 recomputed with xlkit.scoring's rules, and whatever differs becomes a finding with the cell.
+
+Three views of every formula cell (``ReadResult.shown``, ``ReadResult.computed``, and the
+cached value in the file):
+
+* **as shown** (``result.shown``): the form's own expression trees evaluated with spreadsheet
+  semantics over the cells as they are — text stays text (a pasted "12,579.31" is not a
+  number to ISNUMBER or SUM), blanks are blank, and an input read in percent points
+  (``PercentPoints``: 年度指标值, 实际完成值) is × 100 when its cell is formatted as a
+  percentage, as ``CELL("format")`` tells the sheet. This is what Excel, WPS, LibreOffice
+  and Gnumeric display after recalculating, and what the unit printed. The 校验 cells and
+  the reader's in-form check findings (xlkit.core.checks) come from this view.
+* **recomputed** (``result.computed``): the same trees over the inputs as xlkit parses them
+  ("12,579.31" → 12579.31, "95%" → 95, "大于等于" → ≥). The tables' figures are these.
+* **cached**: the value a spreadsheet saved in the file. ``calc.stale`` compares it with the
+  as-shown figure (a recalculation is pending), ``calc.formula_overwritten`` flags a constant
+  typed over a formula.
+
+For every formula cell the as-shown and recomputed figures are equal, or there is a
+``calc.as_shown`` finding at that cell naming the entries that make them differ; a text
+where a number belongs is also a ``value.text_number`` 错误 at the input cell (its 校验 cell
+says so on the sheet).
+
+``result.shown`` and ``result.computed`` map each formula field (``exec.rate``,
+``ind.3.score``, ``grp.0.score``, ``total``, ``grade`` ...; the 校验 cells excluded; the
+cell of a field is ``xk_<field with _ for .>`` among the workbook's defined names) to its
+value: a float, a str (等次), a bool, None for a blank ("") result, or an Excel error value
+as its text ("#DIV/0!"). Both are empty for a rejected file; neither is stored in the
+collect ledger (``to_dict``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -15,6 +44,7 @@ from typing import Any
 
 from xlkit.core.cache import BoundedCache
 from xlkit.core.checks import ROW, Bound, Site, failing
+from xlkit.core.expr.tree import Call, Op, PercentPoints, Ref, Refs, percent_flag
 from xlkit.core.layout import (
     NCOLS,
     PLAIN_COLUMNS,
@@ -63,6 +93,11 @@ class ReadResult:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     file: dict[str, Any] = field(default_factory=dict)
+    #: formula field -> its value as the sheet shows it (spreadsheet semantics over the cells
+    #: as they are); see the module's docstring
+    shown: dict[str, Any] = field(default_factory=dict)
+    #: formula field -> its value recomputed from the inputs as parsed
+    computed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -176,6 +211,11 @@ class _Form:
     env: dict[str, Any] = field(default_factory=dict)
     parsed: dict[str, Parsed] = field(default_factory=dict)
     computed: dict[str, Any] = field(default_factory=dict)
+    #: the as-shown view: the cells' own values (and percent flags) where they differ from
+    #: ``env``, the environment they make, and what the rules give over it
+    differs: dict[str, Any] = field(default_factory=dict)
+    shown_env: dict[str, Any] = field(default_factory=dict)
+    shown: dict[str, Any] = field(default_factory=dict)
 
     def add(self, code: str, message: str, fld: str = "", expected: Any = None,
             actual: Any = None) -> None:
@@ -289,7 +329,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     _check_issued(form)
     _parse_inputs(form)
     shape.reads += 1  # compiling costs some eight walks: a shape seen once is walked
-    form.computed = layout.evaluate(form.env, walk=shape.reads <= WALKED_READS, read=True)
+    _evaluate(form, shape.reads <= WALKED_READS)
     _check_formulas(form)
     _check_tampering(form, spec.version == tver, exact)
     _check_form(form)
@@ -310,12 +350,19 @@ class _Shape:
     reads: int = 0
     # field -> (the formula the spec generates, normalised), made on first use
     texts: dict[str, tuple[str, str]] | None = None
-
     # the last defined names seen, and where they put the fields (returns of one shape
     # mostly keep their names): (names, where, fields moved)
     located: tuple[dict, dict[str, tuple[str, str]], list[str]] | None = None
     # what _read_cells asks for, by that same ``where``: (where, cells by sheet, spots)
     plan: tuple[dict, dict[str, list[str]], list[tuple[str, str]]] | None = None
+    # the pre-filled fields (their cells as the sheet computes with them), made on first use
+    prefilled: list[str] | None = None
+
+    @property
+    def prefills(self) -> list[str]:
+        if self.prefilled is None:
+            self.prefilled = [f for f, c in self.layout.fields.items() if c.kind == "prefill"]
+        return self.prefilled
 
     def compatible(self, recorded: dict[str, Any]) -> bool:
         """The fields read sit where ``recorded`` (a return's field map) has them: the 校验
@@ -569,7 +616,18 @@ def _runs(numbers: list[int], one: str, many: str) -> str:
 
 
 def _parse_inputs(form: _Form) -> None:
+    """Every input parsed as typed into ``env`` (the recomputed view); where the cell as the
+    sheet sees it differs (text, a percent format read in percent points, a cleaned text),
+    its own value in ``differs`` for the as-shown view."""
     money_unit = form.spec.money_unit
+    percent = form.layout.percent_fields()
+    # a number in a %-formatted cell read in percent points (0.97 → 97): when the rules read
+    # such fields in percent points or test them for being a number or blank only
+    # (Layout.percent_points_only), 97 without the format gives every rule what 0.97 with
+    # it gives — up to the 10th decimal parse_value rounds x × 100 to — so the parsed value
+    # serves the as-shown view too
+    points = form.layout.percent_points_only()
+    differs = form.differs
     for fld, c in form.shape.inputs:
         raw = form.raw.get(fld, _NO_CELL)
         value = raw.value  # a formula typed into an input counts by its cached value
@@ -578,12 +636,170 @@ def _parse_inputs(form: _Form) -> None:
             continue
         if c.vtype == "money":
             p = parse_money(value, money_unit)
-        elif c.vtype in ("weight", "score", "any"):
-            p = parse_value(value, raw.percent)
-        else:
+        elif c.vtype == "any":  # 年度指标值, 实际完成值: "97%" (0.97, %-formatted) is 97
+            p = parse_value(value, raw.percent and fld in percent)
+        else:  # points (分值, 得分) are points: a percent format counts on no sheet
             p = parse_value(value)
         form.parsed[fld] = p
-        form.env[fld] = _env_value(form, fld, c, p)
+        v = form.env[fld] = _env_value(form, fld, c, p)
+        if raw.percent and fld in percent and not (
+                points and v.__class__ is float and value.__class__ in (float, int)):
+            differs[fld], differs[percent_flag(fld)] = _sheet_value(value), True
+        elif raw.percent and fld in percent:
+            pass  # the percentage as parsed: see ``points`` above
+        elif v is not value and not (v.__class__ is value.__class__ and v == value) and \
+                not _alike(value, v):
+            differs[fld] = _sheet_value(value)
+
+
+def _sheet_value(value: Any) -> Any:
+    """A cell's value as formulas take it: a date or time is its serial number."""
+    if isinstance(value, (dt.date, dt.time)):
+        if isinstance(value, dt.time):
+            return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        return (value - _EPOCH).total_seconds() / 86400
+    return value
+
+
+_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _alike(raw: Any, v: Any) -> bool:
+    """A cell's own value and its parsed value behave alike in every rule: the same number,
+    the same text, or a date (only ever tested for being filled) read as its ISO text."""
+    if raw.__class__ is v.__class__:
+        return raw == v
+    if isinstance(raw, (int, float)) and isinstance(v, (int, float)):
+        return not isinstance(raw, bool) and not isinstance(v, bool) and raw == v
+    return isinstance(raw, (dt.date, dt.datetime)) and isinstance(v, str)
+
+
+def _shown_prefills(form: _Form) -> None:
+    """Pre-filled cells whose value is not the issued one the recomputation uses (edited,
+    cleared): the sheet computes with what the cell holds."""
+    env, differs, percent = form.env, form.differs, form.layout.percent_fields()
+    for fld in form.shape.prefills:
+        raw = form.raw.get(fld)
+        if raw is None:
+            continue
+        value, v = raw.value, env.get(fld)
+        if value.__class__ is v.__class__ and value == v and not raw.percent:
+            continue  # as issued (nearly always)
+        if raw.percent and fld in percent and value is not None:
+            differs[fld], differs[percent_flag(fld)] = _sheet_value(value), True
+        elif value is not v and not _alike(value, v) and not (value is None and v == ""):
+            differs[fld] = _sheet_value(value)  # (an empty text issued is a blank cell)
+
+
+def _evaluate(form: _Form, walk: bool) -> None:
+    """Both views of every formula cell (and the check masks, as shown).
+
+    When no input differs from its parsed value — every number a plain number without a
+    percent format read in percent points, every text as clean as parsed, every pre-filled
+    cell as issued (most returns) — the two environments are the same mapping, so the
+    as-shown view *is* the recomputed one: one evaluation serves both, by construction."""
+    _shown_prefills(form)
+    layout = form.layout
+    form.computed = layout.evaluate(form.env, walk=walk, read=True)
+    if not form.differs:
+        form.shown_env, form.shown = form.env, form.computed
+        return
+    form.shown_env = {**form.env, **form.differs}
+    form.shown = layout.evaluate(form.shown_env, walk=walk, read=True)
+    _explain_differences(form)
+
+
+def _figure(v: Any) -> Any:
+    """A formula's value as ReadResult.shown / computed give it."""
+    if isinstance(v, Exception):
+        return str(v)
+    return None if v == "" else v
+
+
+def _same_figure(a: Any, b: Any) -> bool:
+    a, b = _figure(a), _figure(b)
+    if a.__class__ is bool or b.__class__ is bool:
+        return a is b
+    return _same(a, b)
+
+
+def _inputs_of(form: _Form, fld: str) -> list[str]:
+    """The inputs and pre-filled fields a formula field reads, directly or through others."""
+    out: dict[str, None] = {}
+    seen: set[str] = set()
+    todo = [fld]
+    cells = form.layout.fields
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        cell = cells.get(name)
+        if cell is None:
+            continue
+        if cell.rule is None:
+            out[name] = None
+            continue
+        stack: list[Any] = [cell.rule]
+        while stack:
+            e = stack.pop()
+            if isinstance(e, Ref):
+                todo.append(e.name)
+            elif isinstance(e, Refs):
+                todo += e.names
+            elif isinstance(e, PercentPoints):
+                todo.append(e.ref.name)
+            elif isinstance(e, Op):
+                stack += (e.a, e.b)
+            elif isinstance(e, Call):
+                stack += e.args
+    return sorted(out, key=lambda f: (cells[f].row, cells[f].col))
+
+
+def _cause(form: _Form, fld: str) -> str:
+    """What the unit entered in ``fld``, as the sheet takes it and as xlkit reads it."""
+    raw = form.differs[fld]
+    v = form.env.get(fld)
+    where = form.where.get(fld, ("", ""))[1]
+    if raw is None:
+        return f"「{form.label(fld)}」（{where}）为空，按下发值 {_show(v)} 计算"
+    kind = "文本" if isinstance(raw, str) else "数值"
+    return f"「{form.label(fld)}」（{where}）填的是{kind} '{raw}'，识别为 {_show(v)}"
+
+
+def _explain_differences(form: _Form) -> None:
+    """A ``calc.as_shown`` finding at every formula cell whose as-shown and recomputed
+    figures differ, naming the entries behind it."""
+    shown, computed = form.shown, form.computed
+    for fld in form.shape.formulas:
+        if _same_figure(shown.get(fld), computed.get(fld)):
+            continue
+        mine = [f for f in _inputs_of(form, fld) if f in form.differs]
+        causes = [_cause(form, f) for f in mine or [f for f in form.differs if "%" not in f]]
+        a, b = _show(_figure(shown.get(fld))), _show(_figure(computed.get(fld)))
+        form.add("calc.as_shown", message(
+            "calc.as_shown", label=form.label(fld), shown="空白" if a is None else a,
+            want="空白" if b is None else b, causes="；".join(causes)), fld, b, a)
+
+
+def _effect(form: _Form, fld: str) -> str:
+    """For value.text_number: the number the text would be, and a figure it changes."""
+    parsed = form.parsed.get(fld)
+    v = form.env.get(fld)
+    if parsed is None or not parsed.is_number or _num(v) is None:
+        why = f"（{parsed.problem}）" if parsed is not None and parsed.problem else ""
+        return f"，请填数字{why}"
+    out = f"；识别为数字 {_show(v)}"
+    for f in form.shape.formulas:
+        s, c = form.shown.get(f), form.computed.get(f)
+        if not _same_figure(s, c) and fld in _inputs_of(form, f):
+            a, b = _show(_figure(s)), _show(_figure(c))
+            out += (f"，按此「{form.label(f)}」应为 {'空白' if b is None else b}，"
+                    f"表内为 {'空白' if a is None else a}")
+            break
+    return out
 
 
 def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
@@ -598,8 +814,7 @@ def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
                 form.add("value.not_number", f"「{form.label(fld)}」不能为负数：{p.text or p.raw}",
                          fld, actual=p.raw)
             return p.value
-        form.add("value.not_number", f"「{form.label(fld)}」应为数字，填的是 '{p.raw}'"
-                 + (f"（{p.problem}）" if p.problem else ""), fld, actual=p.raw)
+        # text: the declared checks say so (value.text_number), as the 校验 cell does
         return None
     if c.vtype == "direction":
         text = clean_text(p.raw)
@@ -624,10 +839,14 @@ def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
 
 
 def _check_formulas(form: _Form) -> None:
+    """The cached values: a constant typed over a formula (with the recomputed figure), a
+    cached value that is not what the sheet's own formulas give on its own cells (the
+    as-shown figure: a recalculation is pending; an entry the sheet takes otherwise than
+    xlkit is calc.as_shown's, not this)."""
     for fld in form.shape.formulas:
         raw = form.raw.get(fld, _NO_CELL)
-        want = form.computed.get(fld)
-        want = None if isinstance(want, Exception) or want == "" else want
+        want = _figure(form.computed.get(fld))
+        sheet = _figure(form.shown.get(fld))
         shown = raw.value
         if isinstance(shown, str):
             p = parse_value(shown)
@@ -636,9 +855,9 @@ def _check_formulas(form: _Form) -> None:
             form.add("calc.formula_overwritten",
                      f"「{form.label(fld)}」的公式被改成了常量 {_show(shown)}，重新计算应为 "
                      f"{_show(want)}", fld, want, shown)
-        elif shown is not None and not _same(shown, want):
+        elif shown is not None and not _same(shown, sheet):
             form.add("calc.stale", f"表内「{form.label(fld)}」显示 {_show(shown)}，重新计算应为 "
-                     f"{_show(want)}", fld, want, shown)
+                     f"{_show(sheet)}", fld, sheet, shown)
 
 
 def _num(v: Any) -> float | None:
@@ -652,7 +871,7 @@ def _num(v: Any) -> float | None:
 def _check_form(form: _Form) -> None:
     """The in-form checks (xlkit.core.checks), as the layout binds them: every site's
     failing checks, from the mask its compiled rule computed over the parsed values."""
-    computed = form.computed
+    computed = form.shown  # the 校验 cells' view: the sheet's
     for k, site in enumerate(form.layout.sites):
         mask = computed.get(check_mask(k))
         if mask.__class__ is not float:
@@ -687,10 +906,11 @@ def _holds(expr: Any, env: _Values) -> bool:
 
 
 class _Values:
-    """What a check's expressions read: the computed fields, else the parsed values."""
+    """What a check's expressions read: the fields as shown (the computed ones, else the
+    cells' values) — the view of the 校验 cells."""
 
     def __init__(self, form: _Form):
-        self.computed, self.env = form.computed, form.env
+        self.computed, self.env = form.shown, form.shown_env
 
     def get(self, name: str, default: Any = None) -> Any:
         c = self.computed
@@ -718,6 +938,8 @@ def _emit(form: _Form, b: Bound) -> None:
         parsed = form.parsed.get(b.field)
         params["raw"] = parsed.raw if parsed else form.env.get(b.field)
         params["why"] = f"（{parsed.problem}）" if parsed and parsed.problem else ""
+    if "{effect}" in msg:
+        params["effect"] = _effect(form, b.field)
     form.add(c.code, msg.format(**{**params, **shown}), b.field,
              params.get(c.expected) if c.expected else None,
              params.get(c.actual) if c.actual else None)
@@ -803,6 +1025,11 @@ def _records(form: _Form) -> None:
         p = parse_value(raw.value)
         return p.value if p.is_number else raw.value
 
+    sheet = form.shown
+    res.shown = {f: _figure(sheet.get(f)) for f in form.shape.formulas}
+    res.computed = res.shown if sheet is comp else {
+        f: _figure(comp.get(f)) for f in form.shape.formulas}
+
     ind_total = None
     if spec.indicators and spec.indicators.scored:
         scores = [_num(val(f"ind.{r.index}.score")) for r in form.layout.indicator_rows]
@@ -823,6 +1050,8 @@ def _records(form: _Form) -> None:
         "scorecard_score": card_total, "total_score": _num(val("total")),
         "grade": val("grade"), "total_score_in_file": _num(shown("total")),
         "grade_in_file": shown("grade"),
+        "total_score_shown": _num(res.shown.get("total")),
+        "grade_shown": res.shown.get("grade"),
         "filled_by": _signoff(form, ("填报人", "经办人")),
         "phone": _signoff(form, ("联系电话",)), "filled_date": _signoff(form, ("填报日期",)),
     })
@@ -846,7 +1075,9 @@ def _records(form: _Form) -> None:
                 "weight": _num(val(p + "weight")), "tier": val(p + "tier"),
                 "score_entered": _num(val(p + "qscore")) if val(p + "direction") == "定性"
                 else _num(shown(p + "score")),
-                "score_computed": _num(val(p + "score")), "deviation_reason": val(p + "reason"),
+                "score_computed": _num(val(p + "score")),
+                "score_shown": _num(res.shown.get(p + "score")),
+                "deviation_reason": val(p + "reason"),
                 "progress": val(p + "progress"), "prefilled": r.prefilled,
                 "cell": "{}!{}".format(*form.where[p + "actual"]),
             })
