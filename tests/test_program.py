@@ -58,8 +58,13 @@ LAYOUTS = [build_layout(spec, {"year": 2023}) for spec in builtin_specs()] + [
 def test_compiled_layouts_evaluate_as_the_trees(layout, data):
     fields = [f for f, c in layout.fields.items() if c.kind in ("input", "prefill")]
     values = {f: data.draw(VALUES, label=f) for f in fields if data.draw(st.booleans())}
+    # percent-formatted cells (PercentPoints): any value, flagged or not
+    values.update({F.percent_flag(f): data.draw(st.sampled_from((True, False, None, 1, "")))
+                   for f in sorted(layout.percent_fields()) if data.draw(st.booleans())})
     assert outcome(lambda: layout.evaluate(values)) == \
         outcome(lambda: layout.evaluate(values, walk=True))
+    assert outcome(lambda: layout.evaluate(values, read=True)) == \
+        outcome(lambda: layout.evaluate(values, walk=True, read=True))
 
 
 def test_typical_inputs_evaluate_as_the_trees():
