@@ -758,13 +758,24 @@ def _inputs_of(form: _Form, fld: str) -> list[str]:
     return sorted(out, key=lambda f: (cells[f].row, cells[f].col))
 
 
+def _matters(form: _Form, fld: str) -> bool:
+    """Whether the entry's two readings can change a figure: a text cleaned (full-width
+    punctuation, spaces) changes none unless it is compared with a choice or a unit."""
+    raw, v = form.differs.get(fld), form.env.get(fld)
+    if isinstance(raw, str) and isinstance(v, str) and raw.strip() and v:
+        cell = form.layout.fields[fld]
+        return cell.vtype in ("direction", "tier", "choice") or fld.endswith(".unit")
+    return True
+
+
 def _cause(form: _Form, fld: str) -> str:
     """What the unit entered in ``fld``, as the sheet takes it and as xlkit reads it."""
     raw = form.differs[fld]
     v = form.env.get(fld)
     where = form.where.get(fld, ("", ""))[1]
-    if raw is None:
-        return f"「{form.label(fld)}」（{where}）为空，按下发值 {_show(v)} 计算"
+    if form.layout.fields[fld].kind == "prefill":
+        return (f"预填的「{form.label(fld)}」（{where}）表内为 "
+                f"{'空白' if raw is None else _show(raw)}，按下发值 {_show(v)} 计算")
     kind = "文本" if isinstance(raw, str) else "数值"
     return f"「{form.label(fld)}」（{where}）填的是{kind} '{raw}'，识别为 {_show(v)}"
 
@@ -776,7 +787,7 @@ def _explain_differences(form: _Form) -> None:
     for fld in form.shape.formulas:
         if _same_figure(shown.get(fld), computed.get(fld)):
             continue
-        mine = [f for f in _inputs_of(form, fld) if f in form.differs]
+        mine = [f for f in _inputs_of(form, fld) if f in form.differs and _matters(form, f)]
         causes = [_cause(form, f) for f in mine or [f for f in form.differs if "%" not in f]]
         a, b = _show(_figure(shown.get(fld))), _show(_figure(computed.get(fld)))
         form.add("calc.as_shown", message(
