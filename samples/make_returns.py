@@ -392,6 +392,19 @@ def _number(value: Any) -> float | None:
     return float(m.group(1).replace(",", "")) if m else None
 
 
+def typed(c, value: Any) -> None:
+    """``value`` typed into cell ``c`` in Excel or WPS: "95%" is stored as 0.95 with a percent
+    format, and a number typed into a %-formatted cell (计量单位 % rows) is divided by 100
+    (Excel's automatic percent entry); anything else is stored as typed."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*%\s*", value):
+        if not str(c.number_format).endswith("%"):
+            c.number_format = "0%"
+        value = float(value.strip().rstrip("%").strip()) / 100
+    elif isinstance(value, (int, float)) and str(c.number_format).endswith("%"):
+        value = value / 100
+    c.value = value
+
+
 def fill(src: Path, dst: Path, ret: Return) -> None:
     """Type ``ret`` into the issued workbook ``src`` as the unit would, and save as ``dst``."""
     wb = openpyxl.load_workbook(src)
@@ -427,7 +440,7 @@ def fill(src: Path, dst: Path, ret: Return) -> None:
         score = indicator_score(direction, target, _number(ind.actual), weight, ind.qscore)
         if score is not None and score < weight and not ind.reason:
             raise ValueError(f"{ret.project} {title}: score {score} < {weight} needs a reason")
-        cell(p + "actual").value = ind.actual
+        typed(cell(p + "actual"), ind.actual)
         if ind.tier:
             cell(p + "tier").value = ind.tier
             cell(p + "qscore").value = ind.qscore

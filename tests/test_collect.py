@@ -181,20 +181,26 @@ def test_end_to_end_each_seeded_inconsistency_under_its_rule(tmp_path, inbox):
     assert errors["P2023-302001-04"] == {"final.spent"}
     row = issues[(issues["项目编码"] == "P2023-302001-04")].iloc[0]
     assert (row["应为"], row["实际"], float(row["差额"])) == ("754", "1000", 246)
-    # seed 002: a percentage typed as "905"
-    assert rules["P2023-302001-05"] == {"value.implausible"}
+    # seed 002: a percentage typed as the text "905": the sheet scores it 0, xlkit 905%
+    assert rules["P2023-302001-05"] == {"value.implausible", "value.text_number",
+                                        "calc.as_shown"}
+    # seed 002: 全年执行数 pasted as "12,579.31", 参保人数 as "2455592人": the sheet shows
+    # 总分 75 / 中, xlkit 99.47 / 优, each figure with its finding
+    assert errors["P2023-302001-01"] == {"value.text_number", "calc.as_shown"}
     # seed 003: the 决算 shows 69.85 of project spending, the forms claim 88 executed
     for code in ("P2023-303001-02", "P2023-303001-03", "P2023-303001-04"):
         assert "final.spent" in errors[code], code
     assert "meta.issued_changed" in errors["P2023-303001-02"]  # budget edited 20 → 25
     assert rules["P2023-303001-05"] == {"return.missing"}
     # the consistent returns raise nothing at all
-    for code in ("P2023-302001-01", "P2023-302001-02", "P2023-302001-03", "P2023-303001-01",
-                 "P2023-304001-01"):
+    for code in ("P2023-302001-02", "P2023-302001-03", "P2023-303001-01", "P2023-304001-01"):
         assert code not in rules, (code, rules.get(code))
     # seed 000's 决算 identity holds row by row and in 合计: no importer findings
     assert not [r for r in issues["规则"] if r.startswith("source.")]
-    assert out.summary()["错误"] == 9
+    # 9, and what the sheets show otherwise: 9 for 302001-01 (3 texts, 执行率 执行得分 得分
+    # 小计 总分 等次), 4 for "905" (the text, 得分 小计 总分), 3 for the edited budget of
+    # 303001-02 (执行率 执行得分 总分)
+    assert out.summary()["错误"] == 25
 
 
 def test_an_odd_final_export_needs_mapping(tmp_path, inbox):

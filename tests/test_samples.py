@@ -29,13 +29,20 @@ def test_sample_returns_carry_the_seeds_inconsistencies():
     hint = all_findings[all_findings["code"] == "value.implausible"].iloc[0]
     assert "'905'" in hint["message"] and hint["cell"]
     # protection removed and the issued budget edited (20 → 25)
-    assert errors["P2023-303001-02"] == {"meta.issued_changed"}
+    # ... which the sheet computes with: its 执行率, 执行得分 and 总分 are not xlkit's
+    assert errors["P2023-303001-02"] == {"meta.issued_changed", "calc.as_shown"}
     # clean returns, including the one re-saved by LibreOffice (its _meta now plain hidden)
     for code in ("P2023-303001-01", "P2023-304001-01", "P2023-302001-03"):
         assert code not in errors, code
     p = tables.projects.set_index("project_code")
     assert p.loc["P2023-303001-01", "total_score_in_file"] == p.loc["P2023-303001-01",
                                                                     "total_score"]
-    # values typed as text from WPS / paste are parsed, not rejected
+    # values typed as text from WPS / paste are parsed, not rejected, and reported: the
+    # sheet counts none of them
     assert p.loc["P2023-302001-01", "executed"] == 12579.31
+    assert errors["P2023-302001-01"] == {"value.text_number", "calc.as_shown"}
+    assert (p.loc["P2023-302001-01", "total_score"], p.loc["P2023-302001-01", "grade"]) == (
+        99.47, "优")
+    assert (p.loc["P2023-302001-01", "total_score_shown"],
+            p.loc["P2023-302001-01", "grade_shown"]) == (75, "中")
     assert p["signature_ok"].all()
