@@ -42,7 +42,8 @@ def make(n: int, folder: Path) -> None:
     values = {"funds.total.executed": 100.0, "ind.5.tier": "达成", "ind.5.qscore": 28,
               "ind.5.reason": "略有差距", "signoff.0": "张三", "signoff.1": "123",
               "signoff.2": "2024-05-20"}
-    values.update({f"ind.{i}.actual": 90 + i for i in (0, 1, 2, 3, 4, 6)})
+    # 90%..96% as Excel stores them in the %-formatted 实际完成值 of these 计量单位 % rows
+    values.update({f"ind.{i}.actual": (90 + i) / 100 for i in (0, 1, 2, 3, 4, 6)})
     values.update({f"ind.{i}.reason": "未达标" for i in (0, 1, 2, 3, 6)})
     for f, v in values.items():
         ws[names[defined_name(f)]] = v
