@@ -32,8 +32,9 @@ KEY = b"bench-office-key-0123456789"
 def make(n: int, folder: Path) -> None:
     spec = load_spec("project-2020")
     b = build_workbook(spec, {"year": 2023, "unit_code": "300000", "project_code": "P0",
-                              "funds": {("total", "full_year"): 120.0}}, TARGETS, key=KEY,
-                       password="pw")
+                              "funds": {("total", "full_year"): 120.0},
+                              "file_id": "0123456789abcdef"},  # as issue_all issues them
+                       TARGETS, key=KEY, password="pw")
     src = folder / "issued.xlsx"
     write_atomic(src, b.data)
     wb = openpyxl.load_workbook(src)

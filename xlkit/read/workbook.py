@@ -319,7 +319,9 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
         "department": payload.get("department"), "project_code": payload.get("project_code"),
         "project_name": payload.get("project_name"), "signed": signed,
         "signature_ok": signature_ok, "issued_source": trust,
-        "file_id": payload.get("file_id"), "issued_digest": issued_digest(payload),
+        # the digest serves matching a return to the manifest by its file id: only then
+        "file_id": payload.get("file_id"),
+        "issued_digest": issued_digest(payload) if payload.get("file_id") else None,
         "source_file": str(path), "file_sha256": result.file.get("sha256"),
     }
     if source.kind == "xls":
