@@ -56,7 +56,8 @@ def normalise(formula: str) -> str:
     return _SEEN.put(formula, "=" + "".join(out))
 
 
-def same_formula(found: str, want: str, want_normal: str) -> bool:
-    """Whether the formula ``found`` in a cell is ``want`` (whose :func:`normalise` is
-    ``want_normal``) in another spelling."""
-    return found == want or normalise(found) == want_normal
+def same_formula(found: str, want: str) -> bool:
+    """Whether the formula ``found`` in a cell is ``want`` in another spelling (both are
+    normalised only when they differ as written: as issued, or saved by openpyxl, they do
+    not)."""
+    return found == want or normalise(found) == normalise(want)

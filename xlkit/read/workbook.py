@@ -70,7 +70,7 @@ from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
 from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
-from xlkit.read.formulas import normalise, same_formula
+from xlkit.read.formulas import same_formula
 from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
@@ -350,8 +350,8 @@ class _Shape:
     checks: list[str]  # the 校验 cells: read for their formulas alone
     last_row: int  # the form's last row (1-based)
     reads: int = 0
-    # field -> (the formula the spec generates, normalised), made on first use
-    texts: dict[str, tuple[str, str]] | None = None
+    # field -> the formula the spec generates, made on first use
+    texts: dict[str, str] | None = None
     # the last defined names seen, and where they put the fields (returns of one shape
     # mostly keep their names): (names, where, fields moved)
     located: tuple[dict, dict[str, tuple[str, str]], list[str]] | None = None
@@ -385,12 +385,11 @@ class _Shape:
                    [f for f, c in fields if c.rule is not None and c.kind == "check"],
                    max((c.last_row or c.row) for c in layout.cells) + 1)
 
-    def formula_texts(self) -> dict[str, tuple[str, str]]:
-        """Every formula cell's formula as the spec generates it, and normalised."""
+    def formula_texts(self) -> dict[str, str]:
+        """Every formula cell's formula as the spec generates it."""
         if self.texts is None:
             lay = self.layout
-            self.texts = {f: (t, normalise(t)) for f, t in (
-                (f, lay.formula(lay.fields[f])) for f in self.formulas + self.checks)}
+            self.texts = {f: lay.formula(lay.fields[f]) for f in self.formulas + self.checks}
         return self.texts
 
 
@@ -551,19 +550,19 @@ def _check_tampering(form: _Form, same_version: bool, exact: bool) -> None:
             found = raw.get(fld, _NO_CELL).formula
             if found is None:
                 continue  # a constant over the formula: calc.formula_overwritten
-            want, normal = texts[fld]
-            if not same_formula(found, want, normal):
+            want = texts[fld]
+            if not same_formula(found, want):
                 form.add("calc.formula_changed", message(
                     "calc.formula_changed", label=form.label(fld), was=_brief(want),
                     now=_brief(found)), fld, want, found)
         for fld in shape.checks if exact else ():
             found = raw.get(fld, _NO_CELL).formula
-            want, normal = texts[fld]
+            want = texts[fld]
             if found is None:
                 form.add("form.check_changed", message("form.check_changed",
                                                        label=_check_label(form, fld)),
                          fld, want, raw.get(fld, _NO_CELL).value)
-            elif not same_formula(found, want, normal):
+            elif not same_formula(found, want):
                 form.add("form.check_changed", message(
                     "form.check_changed", "changed", label=_check_label(form, fld),
                     was=_brief(want), now=_brief(found)), fld, want, found)
