@@ -32,7 +32,7 @@ from typing import Any
 from xlkit.build import build_workbook, write_atomic
 from xlkit.build.distribute import plan
 from xlkit.build.fast import FastBuilder
-from xlkit.core.meta import issued_digest, new_file_id
+from xlkit.core.meta import canonical, issued_digest, new_file_id
 from xlkit.core.spec import load_spec
 
 TARGETS = [
@@ -72,11 +72,11 @@ def run(path: str, n: int, targets: bool, out, conn) -> None:
         issue = dict(row, year=YEAR, file_id=new_file_id())  # as issue_all
         if fast is None:
             built = build_workbook(spec, issue, mine, key=KEY, password=pw)
-            data, payload = built.data, built.record.payload
+            data, text = built.data, canonical(built.record.payload)
         else:
             data = fast.build(issue, mine, password=pw)
-            payload = fast.payload
-        issued_digest(payload)  # issue_all records it in the manifest
+            text = fast.payload_text
+        issued_digest(text)  # issue_all records it in the manifest
         building += clock() - t1
         write_atomic(dst, data)
         hashlib.sha256(data).hexdigest()  # issue_all records it in the manifest

@@ -30,7 +30,7 @@ from xlkit.build.distribute import issue_all, plan
 from xlkit.build.fast import _FINAL, FastBuilder, _Const, _inline, _stored
 from xlkit.core.expr.tree import percent_flag
 from xlkit.core.layout import SHEET, build_layout
-from xlkit.core.meta import META_SHEET, issued_digest, parse_rows, verify
+from xlkit.core.meta import META_SHEET, canonical, issued_digest, parse_rows, verify
 from xlkit.core.spec import builtin_specs
 from xlkit.ooxml.protect import legacy_password_hash
 from xlkit.ooxml.zip import ZipMember, write_zip
@@ -350,7 +350,7 @@ def test_issue_all_writes_what_build_workbook_builds(tmp_path):
         assert_same(ref.data, it.path.read_bytes())
         # each workbook has its own id, and the manifest the digest of what it was issued with
         assert len(it.file_id) == 16 and ref.record.payload["file_id"] == it.file_id
-        assert it.digest == issued_digest(ref.record.payload)
+        assert it.digest == issued_digest(canonical(ref.record.payload))
     assert len({it.file_id for it in issued}) == len(issued)
 
 

@@ -40,7 +40,7 @@ class Issued:
     signed: bool
     password: str
     file_id: str = ""
-    digest: str = ""  # xlkit.core.meta.issued_digest of its payload
+    digest: str = ""  # xlkit.core.meta.issued_digest of its payload's text
 
 
 @dataclass
@@ -94,7 +94,7 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
         data = builder.build(issue, mine or None, password=pw)
         write_atomic(path, data)
         issued.append(Issued(row, path, hashlib.sha256(data).hexdigest(), key is not None, pw,
-                             issue["file_id"], issued_digest(builder.payload or {})))
+                             issue["file_id"], issued_digest(builder.payload_text)))
         if on_progress:
             on_progress(1)
     write_atomic(out_dir / MANIFEST, manifest_bytes(spec, issued, out_dir, year, key, created))

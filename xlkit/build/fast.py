@@ -339,8 +339,10 @@ class FastBuilder:
         self.password = password
         self.created = created
         self.stats = FastStats()
-        #: the ``_meta`` payload of the last workbook built (for the manifest's digest)
+        #: the ``_meta`` payload of the last workbook built, and its canonical text (for
+        #: the manifest's digest)
         self.payload: dict[str, Any] | None = None
+        self.payload_text = ""
         self._templates: BoundedCache[tuple, _Template] = BoundedCache(_MAX_TEMPLATES)
         self._hashes: BoundedCache[str, str] = BoundedCache(_MAX_MEMO)
         self._key_id = key_id(key) if key is not None else ""
@@ -383,6 +385,7 @@ class FastBuilder:
             built = build_workbook(self.spec, issue, targets, key=self.key, password=pw,
                                    created=self.created)
             self.payload = built.record.payload
+            self.payload_text = canonical(built.record.payload)
             return built.data
         self.stats.fast += 1
         return data
@@ -493,7 +496,7 @@ class FastBuilder:
         pre = '{"department":' + _JSON.encode(p["department"]) + ',"fields":'
         post = "," + _JSON.encode({k: v for k, v in p.items()
                                    if k != "department" and k != "fields"})[1:]
-        text = pre + tpl.fields_json + post
+        text = self.payload_text = pre + tpl.fields_json + post
         sig = ""
         if self.key is not None:
             h = hmac.new(self.key, pre.encode("utf-8"), hashlib.sha256)

@@ -42,23 +42,18 @@ TRUST_NONE = "不可信"  # a key was given, and the signature is missing or doe
 TRUST_MANIFEST = "下发清单"  # its _meta, whose digest the build's manifest records
 TRUST_LIST = "预算清单"  # the office's list and targets, the return compared with them
 
-#: What of a payload the issued-values digest covers: which workbook it is and every value
-#: it was issued with (pre-filled cells, approved targets).
-DIGEST_KEYS = ("file_id", "template_id", "template_version", "year", "unit_code",
-               "project_code", "issued", "targets")
-
-
 def new_file_id() -> str:
     """A random id for one issued workbook, recorded in its payload and the manifest."""
     return secrets.token_hex(8)
 
 
-def issued_digest(payload: dict[str, Any]) -> str:
-    """A digest of what a workbook was issued with (:data:`DIGEST_KEYS`). The build's
-    manifest keeps it, so a return whose ``_meta`` was edited and re-signed, unsigned or
-    stripped of its signature still shows whether its issued values are those issued."""
-    part = {k: payload.get(k) for k in DIGEST_KEYS}
-    return hashlib.sha256(canonical(part).encode("utf-8")).hexdigest()[:32]
+def issued_digest(text: str) -> str:
+    """A digest of what a workbook was issued with: its payload's canonical text (file id,
+    codes, year, template, issued values, targets and all). The build's manifest keeps it,
+    so a return whose ``_meta`` was edited and re-signed, unsigned or stripped of its
+    signature still shows whether it holds what was issued. The reader digests the text as
+    stored (only canonical texts are ever written), so nothing is serialised again."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def sign(payload: dict[str, Any], key: bytes) -> str:

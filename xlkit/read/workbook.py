@@ -61,6 +61,7 @@ from xlkit.core.meta import (
     TRUST_NONE,
     TRUST_SIGNED,
     TRUST_UNVERIFIED,
+    canonical,
     issued_digest,
     key_id,
     parse_rows,
@@ -321,7 +322,8 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
         "signature_ok": signature_ok, "issued_source": trust,
         # the digest serves matching a return to the manifest by its file id: only then
         "file_id": payload.get("file_id"),
-        "issued_digest": issued_digest(payload) if payload.get("file_id") else None,
+        "issued_digest": issued_digest(record.text if record.text is not None else
+                                       canonical(payload)) if payload.get("file_id") else None,
         "source_file": str(path), "file_sha256": result.file.get("sha256"),
     }
     if source.kind == "xls":
