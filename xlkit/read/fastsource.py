@@ -580,7 +580,7 @@ def _quick_scan(data: bytes, max_row: int, max_col: int,
                     if v is not None and "&" in v:
                         v = _unescape(v)
                     if f is not None:
-                        f = "=" + _unescape(f) if "&" in f else "=" + f
+                        f = "=" + _unescape_formula(f) if "&" in f else "=" + f
                     if inline is not None:
                         inline = _unescape(it) if it and "&" in it else it or ""
                     current[col] = make(_Cell, (ref, t or "n", s, v if v0 is None else v0, f,
@@ -600,6 +600,19 @@ def _quick_scan(data: bytes, max_row: int, max_col: int,
     if in_row or (m.end() if m else 0) != len(text):
         return None
     return rows
+
+
+#: formula texts as written -> as expat gives them: returns of one template repeat the same
+#: formulas, and a 校验 formula runs to some 1,400 escaped characters
+_FORMULAS: BoundedCache[str, str] = BoundedCache(4096)
+
+
+def _unescape_formula(text: str) -> str:
+    """:func:`_unescape` of a formula's text, kept."""
+    hit = _FORMULAS.get(text)
+    if hit is None:
+        hit = _FORMULAS.put(text, _unescape(text))
+    return hit
 
 
 def _unescape(text: str) -> str:
