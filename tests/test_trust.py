@@ -349,8 +349,10 @@ def test_collect_matches_returns_to_the_manifest(tmp_path, key):
     fill(two.path, tmp_path / "t.xlsx", FILLED)
     forge(tmp_path / "t.xlsx", inbox / "forged.xlsx", {"ind.0.weight": 25},
           {'"weight":20': '"weight":25'})
-    # a workbook of another build of the same project: not one of those issued
-    other = build_workbook(SPEC, dict(ISSUE, project_code="P1", project_name="项目1",
+    # a workbook this office never issued (a project of its unit, built elsewhere). Not of
+    # P1: two returns of one project keep the newer by save time, which within one second
+    # is either of them, so the intact return's row could be the superseded one
+    other = build_workbook(SPEC, dict(ISSUE, project_code="P9", project_name="项目9",
                                       file_id="0123456789abcdef"), TARGETS, password="pw")
     write_atomic(inbox / "other.xlsx", other.data)
     res, issues, projects = _collect(tmp_path, inbox, listed)  # manifest found beside the list
