@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from engine import recalculate
-from workbooks import ISSUE, TARGETS, cell, fill, name_map
+from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, name_map
 
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
@@ -31,16 +31,6 @@ FILLED = {  # a complete, consistent return
     "goals.expected": "保障离休人员医疗待遇", "goals.actual": "已保障",
     "signoff.0": "刘纪", "signoff.1": "6501871", "signoff.2": "2024.5.20",
 }
-
-
-def codes(result) -> list[str]:
-    return [f.code for f in result.findings]
-
-
-def by_code(result, code):
-    found = [f for f in result.findings if f.code == code]
-    assert found, f"no {code} in {[(f.code, f.message) for f in result.findings]}"
-    return found[0]
 
 
 @pytest.fixture

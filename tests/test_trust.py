@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from engine import recalculate, recalculate_gnumeric
-from workbooks import ISSUE, TARGETS, cell, fill, name_map
+from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, name_map
 
 from xlkit import read_workbook
 from xlkit.build import build_workbook, write_atomic
@@ -31,16 +31,6 @@ FILLED = {"funds.total.executed": 1200, "funds.fiscal.executed": 600,
           "ind.3.actual": 90, "goals.actual": "已保障", "signoff.0": "刘纪"}
 TRUST_CODES = ("meta.signature_missing", "calc.formula_changed", "form.check_changed",
                "form.hidden_lines", "meta.visible")
-
-
-def codes(r) -> list[str]:
-    return [f.code for f in r.findings]
-
-
-def one(r, code):
-    found = [f for f in r.findings if f.code == code]
-    assert found, f"no {code} in {[(f.code, f.message) for f in r.findings]}"
-    return found[0]
 
 
 @pytest.fixture
@@ -85,7 +75,7 @@ def test_emptied_signature_with_forged_budget_is_an_error_and_untrusted(tmp_path
     forge(filled, dst, {"funds.total.full_year": 1200},
           {'"funds.total.full_year":1500': '"funds.total.full_year":1200'})
     r = read_workbook(dst, key=key, year=2023, engine=engine)
-    f = one(r, "meta.signature_missing")
+    f = by_code(r, "meta.signature_missing")
     assert f.severity == "错误" and f.sheet == "_meta"
     assert "meta.unsigned" not in codes(r) and "meta.issued_changed" not in codes(r)
     p = r.project
@@ -93,14 +83,14 @@ def test_emptied_signature_with_forged_budget_is_an_error_and_untrusted(tmp_path
     assert p["budget_full_year"] == 1200  # what the file says, marked as not trusted
     # without a key nothing can be verified: a hint, as before
     r = read_workbook(dst, year=2023, engine=engine)
-    assert one(r, "meta.unsigned").severity == "提示"
+    assert by_code(r, "meta.unsigned").severity == "提示"
     assert r.project["issued_source"] == "未核验" and "meta.signature_missing" not in codes(r)
 
 
 def test_signed_and_other_key_sources(filled, key):
     assert read_workbook(filled, key=key).project["issued_source"] == "签名"
     r = read_workbook(filled, key=b"another-office-key-123456")
-    assert one(r, "meta.bad_signature").message.endswith("另一把密钥签发")
+    assert by_code(r, "meta.bad_signature").message.endswith("另一把密钥签发")
     assert r.project["issued_source"] == "不可信"
 
 
@@ -129,7 +119,7 @@ def test_a_formula_replaced_by_another_formula_is_named(tmp_path, filled, key, e
     dst = tmp_path / "k15.xlsx"
     wb.save(dst)
     r = read_workbook(dst, key=key, engine=engine)
-    f = one(r, "calc.formula_changed")
+    f = by_code(r, "calc.formula_changed")
     assert f.severity == "错误" and (f.sheet, f.cell, f.field) == ("自评表", score.coordinate,
                                                                   "ind.0.score")
     assert (f.expected, f.actual) == (was, score.value)
@@ -239,15 +229,15 @@ def test_hidden_rows_and_columns_visible_meta_and_emptied_check(tmp_path, filled
         f"工作表「自评表」中有隐藏的行：第 {first}–{first + 2} 行、第 {first + 5} 行（")
     assert hidden[0].cell == f"{first}:{first + 5}" and hidden[1].cell == "L:L"
     assert "L 列" in hidden[1].message
-    assert one(r, "meta.visible").severity == "提示"
-    f = one(r, "form.check_changed")
+    assert by_code(r, "meta.visible").severity == "提示"
+    f = by_code(r, "form.check_changed")
     assert (f.severity, f.cell, f.field) == ("提示", check.coordinate, "ind.0.check")
     assert "校验公式被删除" in f.message
     # a 校验 formula made to say nothing
     wb = openpyxl.load_workbook(filled)
     cell(wb, "check.total").value = '=""'
     wb.save(dst)
-    f = one(read_workbook(dst, key=key, engine=engine), "form.check_changed")
+    f = by_code(read_workbook(dst, key=key, engine=engine), "form.check_changed")
     assert f.field == "check.total" and "被改动" in f.message and '现为 =""' in f.message
 
 

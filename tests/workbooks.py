@@ -55,3 +55,15 @@ def values_by_field(path: Path, fields) -> dict[str, Any]:
     wb = openpyxl.load_workbook(path, data_only=True)
     names = name_map(wb)
     return {f: cell(wb, f, names).value for f in fields}
+
+
+def codes(result) -> list[str]:
+    """The finding codes of a read, in order."""
+    return [f.code for f in result.findings]
+
+
+def by_code(result, code: str):
+    """The first finding of ``code``; fails listing every finding when there is none."""
+    found = [f for f in result.findings if f.code == code]
+    assert found, f"no {code} in {[(f.code, f.message) for f in result.findings]}"
+    return found[0]
