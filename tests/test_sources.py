@@ -507,7 +507,7 @@ HOSTILE_FILES = sorted(HOSTILE.iterdir())
 
 @pytest.mark.parametrize("path", HOSTILE_FILES, ids=lambda p: p.name)
 def test_hostile_files_never_crash(tmp_path, path):
-    """As shipped, and renamed to .xlsx and .csv: a SourceError or a result, nothing else."""
+    """As shipped, and renamed to .xlsx and .csv: an InputError or a result, nothing else."""
     copies = [path]
     for suffix in (".xlsx", ".csv"):
         copy = tmp_path / (path.stem + suffix)

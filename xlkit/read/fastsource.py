@@ -39,7 +39,7 @@ it looks at the whole of <sheetData> for those characters, so such a character a
 needed row sends the sheet to expat, which does not look there (the result is the same).
 
 Every XML part goes through expat with any DOCTYPE refused, so no entity can be declared, let
-alone expanded, and parameter entities off; anything damaged becomes ``SourceError`` (code
+alone expanded, and parameter entities off; anything damaged becomes ``InputError`` (code
 ``file.corrupt``, or ``file.xml_unsafe`` for a DOCTYPE). openpyxl's small helpers are used
 (number format tests, Excel dates, cell references, formula translation), its reader is not.
 
@@ -63,6 +63,7 @@ from xml.parsers import expat
 
 from xlkit.core.cache import BoundedCache
 from xlkit.core.meta import META_SHEET
+from xlkit.findings import InputError
 from xlkit.ooxml.parts import (
     MAIN_NS,
     NO_HIDDEN,
@@ -75,7 +76,7 @@ from xlkit.ooxml.parts import (
     resolve_sheets,
 )
 from xlkit.ooxml.xml import StopParsing, UnsafeXML, feed, local_name, parser
-from xlkit.read.source import RawCell, SourceError, split_ref
+from xlkit.read.source import RawCell, split_ref
 
 SHARED_STRINGS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 CORE = "docProps/core.xml"
@@ -758,7 +759,7 @@ class ZipXmlSource:
         try:
             self._zip = zipfile.ZipFile(self.path) if archive is None else archive
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise SourceError("file.corrupt", f"文件损坏，无法打开（{exc}）") from None
+            raise InputError("file.corrupt", f"文件损坏，无法打开（{exc}）") from None
         self._styles: _Styles | None = None
         self._strings: list[str] | None = None
         self._cache: dict[str, dict[str, _Cell]] = {}
@@ -862,19 +863,19 @@ class ZipXmlSource:
     # ----------------------------------------------------------------------- reading parts
 
     def _guard(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn``; whatever a damaged part raises becomes SourceError."""
+        """Run ``fn``; whatever a damaged part raises becomes InputError."""
         try:
             return fn(*args)
-        except SourceError:
+        except InputError:
             raise
         except UnsafeXML:
-            raise SourceError("file.xml_unsafe", f"部件 {self._part} 含有 DOCTYPE / 实体声明"
+            raise InputError("file.xml_unsafe", f"部件 {self._part} 含有 DOCTYPE / 实体声明"
                                                  "（可能是 XML 炸弹或外部实体攻击），拒绝读取") from None
         except (expat.ExpatError, ValueError, TypeError, KeyError, IndexError, OverflowError,
                 AttributeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
                 RuntimeError, NotImplementedError) as exc:
             where = f"部件 {self._part}：" if self._part else ""
-            raise SourceError("file.corrupt", f"文件损坏，无法读取（{where}{type(exc).__name__}: "
+            raise InputError("file.corrupt", f"文件损坏，无法读取（{where}{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
         finally:
             self._part = ""

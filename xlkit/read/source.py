@@ -23,12 +23,6 @@ class RawCell(NamedTuple):  # a tuple: made for every cell read, cheaply
     percent: bool = False  # number format shows a percentage
 
 
-#: The workbook cannot be read: an InputError whose ``code`` is a file.* finding code. The
-#: name stays (the same class, not a subclass) while read/fastsource.py, under another
-#: change, still raises it by this name.
-SourceError = InputError
-
-
 class CellSource(Protocol):
     kind: str
     has_formulas: bool
@@ -78,7 +72,7 @@ class OpenpyxlSource:
                 self.wb_v = openpyxl.load_workbook(path, read_only=True, data_only=True,
                                                    keep_links=False)
         except Exception as exc:  # openpyxl raises many types on damaged files
-            raise SourceError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
+            raise InputError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
         self._cache: dict[str, dict[str, RawCell]] = {}
         self.path = path
@@ -171,11 +165,11 @@ class XlsSource:
         except xlrd.biffh.XLRDError as exc:
             text = str(exc)
             if "encrypt" in text.lower():
-                raise SourceError("file.encrypted", "文件设置了打开密码（已加密），"
+                raise InputError("file.encrypted", "文件设置了打开密码（已加密），"
                                                     "请取消密码后重新报送") from None
-            raise SourceError("file.corrupt", f".xls 文件无法读取（{text[:200]}）") from None
+            raise InputError("file.corrupt", f".xls 文件无法读取（{text[:200]}）") from None
         except Exception as exc:  # damaged BIFF raises anything from struct to IndexError
-            raise SourceError("file.corrupt", f".xls 文件损坏，无法读取（{type(exc).__name__}: "
+            raise InputError("file.corrupt", f".xls 文件损坏，无法读取（{type(exc).__name__}: "
                                               f"{str(exc)[:200]}）") from None
 
     def modified(self) -> str | None:
