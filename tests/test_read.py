@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from engine import recalculate
-from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, name_map
+from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, unprotected_with
 
 from xlkit import read_many, read_workbook
 from xlkit.build import build_workbook, write_atomic
@@ -92,13 +92,7 @@ def test_xls_resave_is_read_from_values(tmp_path, filled, key, libreoffice):
 
 
 def _strip_protection_and_edit(src: Path, dst: Path, edits: dict) -> None:
-    wb = openpyxl.load_workbook(src)
-    wb["自评表"].protection.sheet = False
-    wb.security = None
-    names = name_map(wb)
-    for f, v in edits.items():
-        cell(wb, f, names).value = v
-    wb.save(dst)
+    unprotected_with(src, edits).save(dst)
 
 
 def test_budget_figure_edited_with_protection_removed(tmp_path, filled, key):

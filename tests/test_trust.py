@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from engine import recalculate, recalculate_gnumeric
-from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, name_map
+from workbooks import ISSUE, TARGETS, by_code, cell, codes, fill, unprotected_with
 
 from xlkit import read_workbook
 from xlkit.build import build_workbook, write_atomic
@@ -44,12 +44,7 @@ def forge(src: Path, dst: Path, cells: dict, payload: dict[str, str],
           sign: bool = False) -> None:
     """The measured attack: protection off, the signature emptied and the signed flag set
     to no, the same figures edited in the cells and in the payload."""
-    wb = openpyxl.load_workbook(src)
-    wb["自评表"].protection.sheet = False
-    wb.security = None
-    names = name_map(wb)
-    for f, v in cells.items():
-        cell(wb, f, names).value = v
+    wb = unprotected_with(src, cells)
     for row in wb[META_SHEET].iter_rows():
         key = row[0].value
         if key == "payload.0":

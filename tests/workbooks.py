@@ -67,3 +67,15 @@ def by_code(result, code: str):
     found = [f for f in result.findings if f.code == code]
     assert found, f"no {code} in {[(f.code, f.message) for f in result.findings]}"
     return found[0]
+
+
+def unprotected_with(src: Path, edits: dict[str, Any]) -> openpyxl.Workbook:
+    """``src`` as a unit who removed the protection sees it, with ``edits`` typed over the
+    fields they name (the form's cells only; ``_meta`` untouched)."""
+    wb = openpyxl.load_workbook(src)
+    wb["自评表"].protection.sheet = False
+    wb.security = None
+    names = name_map(wb)
+    for f, v in edits.items():
+        cell(wb, f, names).value = v
+    return wb
