@@ -98,6 +98,10 @@ class Layout:
     sites: list[checks.Site] = field(default_factory=list)  # the in-form checks, bound
     #: cells shown red when an expression holds (derived from the checks)
     highlights: list[tuple[Cell, Expr]] = field(default_factory=list)
+    #: row ranges (first, last) that print on one page: pages break only between them
+    keep: list[tuple[int, int]] = field(default_factory=list)
+    #: header rows (first, last) repeated at the top of every printed page after their own
+    repeat: tuple[int, int] | None = None
     _refs: dict[str, str] | None = field(default=None, repr=False)
     _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
     _read: tuple[dict[str, Expr], dict[str, Rule] | None] | None = field(
