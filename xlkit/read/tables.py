@@ -26,6 +26,11 @@ class Column:
     label: str  # Chinese header
     meaning: str
 
+    @property
+    def money(self) -> bool:
+        """An amount of money: its meaning gives the unit (万元)."""
+        return "(万元" in self.meaning
+
 
 def _cols(*rows: tuple[str, str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(*r) for r in rows)
@@ -46,7 +51,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("project_name", "string", "项目名称", "project name as issued"),
         ("budget_initial", "float64", "年初预算数", "年初预算数 of 年度资金总额 (万元)"),
         ("budget_full_year", "float64", "全年预算数", "全年预算数 of 年度资金总额 (万元)"),
-        ("arrived", "float64", "预算下达资金", "funds actually made available (common-2011)"),
+        ("arrived", "float64", "预算下达资金",
+         "funds actually made available (万元, common-2011)"),
         ("executed", "float64", "全年执行数", "全年执行数 / 实际支出 (万元)"),
         ("execution_rate", "float64", "执行率", "executed / budget_full_year, recomputed"),
         ("execution_weight", "float64", "执行率分值", "points of the execution rate"),

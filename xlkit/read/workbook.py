@@ -465,8 +465,13 @@ def _locate(shape: _Shape, source: CellSource, result: ReadResult,
 
 def field_label(layout: Layout, fld: str, values: dict[str, Any] | None = None) -> str:
     """A human name for a field: 年度资金总额·全年预算数, 第 3 行指标·实际完成值 ..."""
+    return spec_field_label(layout.spec, fld, values)
+
+
+def spec_field_label(spec: Spec, fld: str, values: dict[str, Any] | None = None) -> str:
+    """:func:`field_label` from the form's spec alone (the report names the fields of its
+    issues by their returns' template id); ``fld`` itself when the spec does not name it."""
     parts = fld.split(".")
-    spec = layout.spec
     if parts[0] == "funds":
         row, col = spec.funds.row(parts[1]), spec.funds.column(parts[2])
         return f"{row.label if row else parts[1]}·{col.label if col else parts[2]}"

@@ -129,6 +129,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                                tables, office.approved),
                            rules=office.rules, broken_rules=office.broken, level=spec.level,
                            year=year)
+        result.inbox = str(inbox)
         write_report(report, result)
         files_table = result.tables.files  # two columns, not 13 per row
         superseded = {path: by for path, by in zip(plain(files_table["path"]),
@@ -315,11 +316,12 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
         t = by_name.get(row["project_code"] or "", {}).get(row["name"])
         sheet, _, cell = (row["cell"] or "").partition("!")
         code = "target.untrusted" if row["source_file"] in untrusted else "target.changed"
+        ind = f"ind.{row['row']}." if row["row"] is not None else ""  # the form's field
         if t is None:
             if row["project_code"] in approved:
                 out.append(finding(code, variant="gone", name=row["name"],
                                    file=row["source_file"], sheet=sheet, cell=cell,
-                                   field="name", actual=row["name"]))
+                                   field=ind + "name", actual=row["name"]))
             continue
         for key, label in (("target", "年度指标值"), ("weight", "分值"),
                            ("direction", "指标方向")):
@@ -333,5 +335,6 @@ def _compare_targets(tables: Any, approved: dict[str, list[dict]]) -> list[Findi
             if not same:
                 out.append(finding(code, name=row["name"], what=label, was=was,
                                    now=now, file=row["source_file"], sheet=sheet,
-                                   cell=cell, field=key, expected=str(now), actual=str(was)))
+                                   cell=cell, field=ind + key, expected=str(now),
+                                   actual=str(was)))
     return out

@@ -145,7 +145,8 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
                               ignore_index=True)
     return RoundResult(expected=len(budget.rows), tables=tables, issues=frame,
                        missing=pd.DataFrame(missing, columns=list(MISSING_COLUMNS)),
-                       year=year, matches=pd.DataFrame(matches))
+                       year=year, matches=pd.DataFrame(matches),
+                       titles={r.id: r.title for r in rules if r.id not in CATALOGUE})
 
 
 def _sort_key(v: Any) -> Any:
@@ -332,14 +333,16 @@ def _run(rule: Rule, rows: Sequence[Mapping[str, Any]], out: list[dict[str, Any]
 def _failed(rule: Rule, row: Mapping[str, Any]) -> dict[str, Any]:
     expected = _value(rule, "expected", row)
     actual = _value(rule, "actual", row)
-    where = ""
+    where, fld = "", rule.field_name
     if isinstance(row, _IndicatorRow):
         where = row.get("cell") or ""
+        if fld and "." not in fld and row.get("row") is not None:  # the indicator's own field
+            fld = f"ind.{row['row']}.{fld}"
         row = row.whole()
     if rule.id in CATALOGUE:  # a built-in rule: its declaration (and the test record) counts
         declared(rule.id)
     return _issue(rule.severity, rule.id, row, render(rule.message, row),
-                  file=row.get("source_file", ""), where=where, field=rule.field_name,
+                  file=row.get("source_file", ""), where=where, field=fld,
                   expected=expected, actual=actual)
 
 

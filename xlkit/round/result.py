@@ -39,6 +39,11 @@ class RoundResult:
         MISSING_COLUMNS)))
     year: int | None = None
     matches: pd.DataFrame = field(default_factory=pd.DataFrame)  # how each return was joined
+    #: the folder the returns were collected from: the report shows paths relative to it
+    #: (the tables keep them as read)
+    inbox: str | None = None
+    #: the titles of rules the findings catalogue does not declare (an office's own rules)
+    titles: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         files = self.tables.files
