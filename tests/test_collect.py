@@ -153,7 +153,7 @@ def test_hostile_files_in_the_inbox_are_all_listed(tmp_path, inbox):
     n = len(list(HOSTILE.iterdir()))
     assert f"收到文件 {11 + n}（读取 11 + 无法读取 {n}）" in r.output
     files = pd.read_excel(report, sheet_name="文件", engine="openpyxl", dtype=str)
-    hostile = files[files["文件"].str.contains("/hostile/")]
+    hostile = files[files["文件"].str.startswith("hostile/")]  # under the inbox
     assert len(hostile) == n and hostile["原因"].notna().all()
     assert set(hostile["状态"]) == {"无法读取"}
 
@@ -171,8 +171,8 @@ def test_end_to_end_each_seeded_inconsistency_under_its_rule(tmp_path, inbox):
                                                SAMPLES / "决算_收入支出决算表.xlsx"],
                   targets=SAMPLES / "绩效目标.xlsx", key=KEY, year=2023).result
     issues = _issues(report)
-    rules = {code: set(g["规则"]) for code, g in issues.groupby("项目编码")}
-    errors = {code: set(g["规则"]) for code, g in issues[issues["级别"] == "错误"].groupby(
+    rules = {code: set(g["代码"]) for code, g in issues.groupby("项目编码")}
+    errors = {code: set(g["代码"]) for code, g in issues[issues["级别"] == "错误"].groupby(
         "项目编码")}
     # seed 001: 400 + 780 ≠ 1500; full marks for 26.70% against 100%, typed over the formula
     assert errors["P2023-301001-01"] == {"check.fund_parts", "calc.formula_overwritten",
@@ -196,7 +196,7 @@ def test_end_to_end_each_seeded_inconsistency_under_its_rule(tmp_path, inbox):
     for code in ("P2023-302001-02", "P2023-302001-03", "P2023-303001-01", "P2023-304001-01"):
         assert code not in rules, (code, rules.get(code))
     # seed 000's 决算 identity holds row by row and in 合计: no importer findings
-    assert not [r for r in issues["规则"] if r.startswith("source.")]
+    assert not [r for r in issues["代码"] if r.startswith("source.")]
     # 9, and what the sheets show otherwise: 9 for 302001-01 (3 texts, 执行率 执行得分 得分
     # 小计 总分 等次), 4 for "905" (the text, 得分 小计 总分), 3 for the edited budget of
     # 303001-02 (执行率 执行得分 总分)
@@ -227,7 +227,7 @@ columns: {project_code: 代号, project_name: 名目, final_spent: 花费（实�
             "--mapping", mapping, "--fail-on", "never")
     assert r.exit_code == 0, r.output
     issues = _issues(tmp_path / "r.xlsx")
-    spent = issues[issues["规则"] == "final.spent"]
+    spent = issues[issues["代码"] == "final.spent"]
     assert list(spent["项目编码"]) == ["P2023-302001-04"]
 
 

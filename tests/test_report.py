@@ -14,7 +14,7 @@ from engine import recalculate
 
 from xlkit.read.tables import SCHEMA, Tables, frame
 from xlkit.report import workbook as report
-from xlkit.report.workbook import SHEETS, write_report
+from xlkit.report.workbook import ISSUE_CODES, ISSUE_PRINTED, SHEETS, write_report
 from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult
 
 FORMULA_MESSAGE = '=HYPERLINK("http://evil.example","点这里")'
@@ -94,15 +94,25 @@ def column_a_rows(ws) -> dict:
 
 
 def block_after(ws, heading: str) -> list[tuple]:
-    """The data rows of the 汇总 table under ``heading`` (up to the first empty row)."""
+    """The data rows of the 汇总 table under ``heading`` (up to the first empty row), from
+    the heading's column."""
     rows = list(ws.iter_rows(values_only=True))
-    start = next(i for i, r in enumerate(rows) if r[0] == heading) + 2
+    start, col = next((i, r.index(heading)) for i, r in enumerate(rows) if heading in r)
     out = []
-    for r in rows[start:]:
-        if all(v is None for v in r[:9]):
+    for r in rows[start + 2:]:
+        if all(v is None for v in r[col:col + 3]):
             break
-        out.append(r)
+        out.append(r[col:])
     return out
+
+
+def issue_headers() -> list[str]:
+    return [label for _, label, *_ in ISSUE_PRINTED + ISSUE_CODES]
+
+
+def issue_col(name: str) -> int:
+    """1-based column of 问题清单's ``name``."""
+    return [n for n, *_ in ISSUE_PRINTED + ISSUE_CODES].index(name) + 1
 
 
 def chart_parts(path: Path) -> list[str]:
@@ -112,9 +122,11 @@ def chart_parts(path: Path) -> list[str]:
 
 def test_sheets_in_order_with_chinese_headers(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
-    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "指标", "文件", "评分表"]
-    assert tuple(wb.sheetnames) == SHEETS
-    assert headers(wb["问题清单"]) == list(ISSUE_COLUMNS.values())
+    # 评分表 has no rows: left out
+    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "指标", "文件"]
+    assert tuple(wb.sheetnames) == tuple(s for s in SHEETS if s != "评分表")
+    assert headers(wb["问题清单"]) == issue_headers()
+    assert headers(wb["问题清单"])[:2] == ["级别", "问题"] and "代码" in headers(wb["问题清单"])
     assert headers(wb["未报送"]) == list(MISSING_COLUMNS.values())
     for table, sheet in (("projects", "项目"), ("funds", "资金"), ("indicators", "指标"),
                          ("files", "文件")):
@@ -134,13 +146,19 @@ def test_summary_counts(written: Path) -> None:
 
 def test_summary_by_unit(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["汇总"]
-    units = {r[1] or r[0]: r[:9] for r in block_after(ws, "分单位情况")}
-    assert units["=1+1"] == ("001", "=1+1", 2, 2, 0, 1, 0, pytest.approx(83.75),
-                             pytest.approx(0.751))
-    assert units["http://x"] == ("002", "http://x", 2, 1, 1, 0, 1, None, None)
-    assert units["第三单位"] == ("003", "第三单位", 1, 0, 1, 0, 0, None, None)
+    units = {r[1] or r[0]: r[:11] for r in block_after(ws, "分单位情况")}
+    # 执行率 = Σ执行数 / Σ预算数 (both projects 828 / 1500), not the mean of their rates
+    assert units["=1+1"] == ("001", "=1+1", 2, 2, 0, 1, 0, pytest.approx(83.75), 3000, 1656,
+                             pytest.approx(0.552))
+    assert units["http://x"] == ("002", "http://x", 2, 1, 1, 0, 1, None, None, None, None)
+    assert units["第三单位"] == ("003", "第三单位", 1, 0, 1, 0, 0, None, None, None, None)
     assert units["（未识别单位）"][5] == 1
     assert units["合计"][2:7] == (5, 3, 2, 2, 1)
+    assert units["合计"][8:11] == (3000, 1656, pytest.approx(0.552))
+    notes = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str)]
+    assert any(n.startswith("执行率 = Σ全年执行数 ÷ Σ全年预算数") for n in notes)
+    assert ws.cell(next(i for i, r in enumerate(ws.iter_rows(values_only=True), 1)
+                        if r[0] == "001"), 9).number_format == "#,##0.00"
 
 
 def test_summary_distributions(written: Path) -> None:
@@ -152,13 +170,13 @@ def test_summary_distributions(written: Path) -> None:
     assert stats["总分中位数"] == pytest.approx(83.75)
     scores = {r[0]: r[1] for r in block_after(ws, "总分分布")}
     assert scores == {"0–60": 0, "60–70": 0, "70–80": 1, "80–90": 0, "90–100": 1}
-    rates = {r[0]: r[1] for r in block_after(ws, "执行率分布")}
+    rates = {r[0]: r[1] for r in block_after(ws, "执行率分布（按项目）")}
     assert rates == {"<60%": 1, "60–80%": 0, "80–90%": 0, "90–100%": 1, ">100%": 0,
                      "未计算": 1}
-    rules = [r[:4] for r in block_after(ws, "主要问题（前 10 条规则）")]
-    assert sorted(rules) == [("calc.stale", "错误", 1, "表内数字与重新计算结果不一致"),
-                             ("file.corrupt", "错误", 1, "文件损坏，无法打开"),
-                             ("value.implausible", "提示", 1, "数值不合常理，请核对")]
+    rules = [(r[0], r[2], r[3]) for r in block_after(ws, "主要问题（出现最多的 10 类）")]
+    assert sorted(rules) == [("数值不合常理，请核对", "提示", 1),
+                             ("文件损坏，无法打开", "错误", 1),
+                             ("表内数字与重新计算结果不一致", "错误", 1)]
 
 
 def test_bands_and_axis_steps() -> None:
@@ -176,11 +194,13 @@ def test_bands_and_axis_steps() -> None:
 def test_user_text_stays_text(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
     issues = wb["问题清单"]
-    message = issues.cell(2, list(ISSUE_COLUMNS).index("message") + 1)
+    message = issues.cell(2, issue_col("message"))
     assert message.data_type == "s" and message.value == FORMULA_MESSAGE
-    assert len(issues.cell(3, list(ISSUE_COLUMNS).index("message") + 1).value) == 32767
-    assert issues.cell(2, 4).value == "=1+1" and issues.cell(2, 4).data_type == "s"
-    assert issues.cell(2, 10).value == -320 and issues.cell(2, 10).data_type == "n"
+    assert len(issues.cell(3, issue_col("message")).value) == 32767
+    unit = issues.cell(2, issue_col("unit_name"))
+    assert unit.value == "=1+1" and unit.data_type == "s"
+    diff = issues.cell(2, issue_col("diff"))
+    assert diff.value == -320 and diff.data_type == "n" and diff.number_format == "#,##0.00"
     projects = wb["项目"]
     names = [projects.cell(r, 6) for r in range(2, 5)]
     assert [c.value for c in names] == ["=1+1", "=1+1", "http://x"]
@@ -202,6 +222,9 @@ def test_numbers_formats_and_blanks(written: Path) -> None:
     assert ws.cell(4, col["总分"]).value is None
     assert ws.cell(4, col["等次"]).value is None
     assert ws.cell(2, col["已签名"]).value == "是"
+    assert ws.cell(2, col["全年预算数"]).number_format == "#,##0.00"  # money: thousands
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(col["文件SHA256"])].hidden
+    assert openpyxl.load_workbook(written)["指标"]["C2"].value == 1  # 序号 from 1
     files = openpyxl.load_workbook(written)["文件"]
     assert [files.cell(r, 2).value for r in range(2, 7)] == ["读取"] * 3 + ["无法读取", "跳过"]
 
@@ -209,12 +232,21 @@ def test_numbers_formats_and_blanks(written: Path) -> None:
 def test_issue_sheet_is_a_list(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["问题清单"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:M4"
+    assert ws.auto_filter.ref == "A1:O4"
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert sorted(r.formula[0] for r in rules) == ['$A2="提示"', '$A2="错误"']
-    assert all(str(cf.sqref) == "A2:M4" for cf in ws.conditional_formatting)
-    assert ws.column_dimensions["M"].width > 40
-    assert ws.cell(2, 13).alignment.wrap_text
+    assert all(str(cf.sqref) == "A2:O4" for cf in ws.conditional_formatting)
+    assert ws.column_dimensions["I"].width > 25
+    assert ws.cell(2, issue_col("message")).alignment.wrap_text
+    # the printed columns end at 位置; the codes are for the screen
+    assert ws.print_area == "'问题清单'!$A$1:$K$4"
+    assert [ws.cell(r, issue_col("rule")).value for r in (2, 3, 4)] == [
+        "calc.stale", "value.implausible", "file.corrupt"]
+    assert ws.cell(2, issue_col("title")).value == "表内数字与重新计算结果不一致"
+    assert ws.cell(2, issue_col("field_label")).value == "总分"  # field "total" of project-2020
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$1"
     for sheet in ("未报送", "项目", "文件"):
         assert openpyxl.load_workbook(written)[sheet].freeze_panes == "A2"
 
@@ -242,14 +274,16 @@ def test_empty_round_writes(tmp_path: Path, result: RoundResult) -> None:
     path = tmp_path / "r.xlsx"
     write_report(path, result, title="测试报告")
     wb = openpyxl.load_workbook(path)
-    assert tuple(wb.sheetnames) == SHEETS
+    assert wb.sheetnames == ["汇总", "问题清单", "未报送"]  # no reader table has rows
     ws = wb["汇总"]
     assert ws["A1"].value == "测试报告"
     rows = column_a_rows(ws)
     assert rows["应报"][1] == result.expected and rows["已报"][1] == 0
     assert rows["未报"][1] == len(result.missing)
     assert chart_parts(path) == []
-    assert wb["问题清单"].max_row == 1
+    assert [c.value for c in wb["问题清单"]["A"]] == ["级别", "没有发现问题。"]
+    if not len(result.missing):
+        assert [c.value for c in wb["未报送"]["A"]] == ["单位编码", "全部已报送。"]
 
 
 def test_partial_data_skips_only_empty_charts(tmp_path: Path) -> None:
@@ -285,10 +319,10 @@ def test_report_opens_in_libreoffice(written: Path, tmp_path: Path, libreoffice:
     [out] = recalculate([written], tmp_path / "lo")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:3] == ["汇总", "问题清单", "未报送"]
-    assert set(SHEETS) <= set(wb.sheetnames)
+    assert set(SHEETS) - {"评分表"} <= set(wb.sheetnames)
     rows = column_a_rows(wb["汇总"])
     assert rows["应报"][1] == 5 and rows["错误"][1] == 2
-    message = wb["问题清单"].cell(2, 13)
+    message = wb["问题清单"].cell(2, issue_col("message"))
     assert message.data_type == "s" and message.value == FORMULA_MESSAGE
     assert wb["项目"]["F2"].value == "=1+1" and wb["项目"]["F2"].data_type == "s"
     assert chart_parts(out)
