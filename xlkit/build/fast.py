@@ -47,7 +47,14 @@ from xlkit.build import build_workbook, issued_values, make_payload, normalise_i
 from xlkit.build.guide import GUIDE_SHEET
 from xlkit.core.cache import BoundedCache
 from xlkit.core.expr.tree import Expr, FormulaError, Ref, Refs
-from xlkit.core.layout import SHEET, Layout, build_layout, percent_unit, plan_rows
+from xlkit.core.layout import (
+    SHEET,
+    Layout,
+    build_layout,
+    percent_unit,
+    plan_rows,
+    title_texts,
+)
 from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record
 from xlkit.core.spec import Spec
 from xlkit.ooxml.parts import sheet_parts
@@ -318,7 +325,7 @@ class _Context:
     pairs: list[tuple[str, Any]]
     labels: list[Any]
     cells: dict[str, str]  # formula field → its rendered cell
-    title: str
+    titles: list[str]  # the title rows' texts (layout.title_texts)
     pw_hash: str
     time: str
     meta: list[Any]  # the _meta rows (str, and _Const for the field map), then their count
@@ -462,9 +469,7 @@ class FastBuilder:
             self._check(tpl, issue, targets, payload)
         meta = self._meta(tpl, payload)
         cells = self._evaluate(tpl, issued)
-        year = issue.get("year")
-        ctx = _Context(pairs, labels, cells,
-                       f"{year}年度{spec.title}" if year else spec.title,
+        ctx = _Context(pairs, labels, cells, title_texts(spec, issue.get("year")),
                        self._hash(password), created.strftime("%Y-%m-%dT%H:%M:%SZ"), meta)
         return _assemble(tpl, ctx)
 
@@ -643,7 +648,7 @@ def _fill(h: _Hole, ctx: _Context) -> Any:
     if k == "label":
         return h.prefix + _value_end(ctx.labels[h.index])
     if k == "title":
-        return h.prefix + _value_end(ctx.title)
+        return h.prefix + _value_end(ctx.titles[h.index])
     if k == "sheet_pw":
         return f' password="{ctx.pw_hash}"' if ctx.pw_hash else ""
     if k == "book_pw":
@@ -850,9 +855,11 @@ def _analyse(key: tuple, data: bytes, layout: Layout, pairs: list[tuple[str, Any
 
     # the form: title, pre-filled values, extra 二级 labels, formulas, the password
     form = files[form_part].decode("utf-8")
-    title = layout.cells[0]
-    assert (title.row, title.col) == (0, 0)
-    spots: list[tuple[str, _Hole]] = [("A1", _Hole("title"))]
+    spots: list[tuple[str, _Hole]] = []
+    for j, c in enumerate(layout.cells[:len(title_texts(layout.spec, None))]):
+        assert c.col == 0 and c.kind in ("title", "subtitle"), c  # the title rows come first
+        spots.append((xl_rowcol_to_cell(c.row, c.col), _Hole("title", j)))
+
     for i, (f, v) in enumerate(pairs):
         if v is not None:
             c = layout.fields[f]

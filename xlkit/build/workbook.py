@@ -54,6 +54,10 @@ class _Formats:
             p.update(font_size=16, bold=True, border=0)
         elif kind == "caption":
             p.update(border=0, align="right")
+        elif kind == "subtitle":  # the year line under the title: （2021年度）
+            p.update(font_size=12, border=0)
+        elif kind == "seal":  # 填报单位（公章）：, 单位负责人（签章）：  年 月 日 — signed on paper
+            p.update(font_size=11, border=0, align="left")
         elif kind == "head":
             p.update(bold=True, bg_color=HEAD_FILL)
         elif kind == "label":

@@ -14,6 +14,7 @@ Field names:
   grp.<g>.weight / grp.<g>.score / grp.<g>.check
   card.<i>.score / card.<g>.subtotal
   total / grade / check.funds / check.total / signoff.<i>
+  people.<i>.<key>                  评价人员 row i (姓名 name, 职称/职务 title ...)
 
 The ``check`` cells (校验) show the in-form checks of xlkit.core.checks; ``Layout.sites``
 binds those declarations to this form's fields, for the builder and the reader alike.
@@ -321,15 +322,19 @@ def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
     _funds(lay, issue)
     if spec.goals:
         _goals(lay)
-    for n in spec.narratives:
-        _wide_input(lay, n.label, f"narr.{n.key}", height=48)
+    _narratives(lay, "funds")
     if spec.indicators:
         _indicators(lay, targets)
+    _narratives(lay, "indicators")
     if spec.scorecard:
-        _scorecard(lay)
-    _total(lay)
-    _signoff(lay)
+        _scorecard(lay)  # with its own 综合得分 and 评价结果等次 rows (seed 002)
+    if "total" not in lay.fields:
+        _total(lay)
+    _closing(lay)
     recommended = [(f"signoff.{i}", label) for i, label in enumerate(spec.signoff)]
+    if spec.people:  # at least one 评价人员
+        recommended.append((f"people.0.{spec.people.columns[0].key}",
+                            f"{spec.people.title}·{spec.people.columns[0].label}"))
     if spec.goals:
         recommended.append(("goals.actual", spec.goals.columns[1]))
     site = checks.recommended_site(recommended)
@@ -350,13 +355,32 @@ def _value(lay: Layout, row: int, c0: int, c1: int, field_name: str, value: Any 
     return lay.add(Cell(row, c0, kind, value, field_name, row, c1, vtype, prompt=prompt, **kw))
 
 
+def title_texts(spec: Spec, year: Any) -> list[str]:
+    """The texts of the title rows, top down: the title, and the year line of a form that
+    prints its year on a line of its own (seed 002's （2021年度）). They are the only cells
+    whose text comes from the year: the fast builder fills them per workbook."""
+    if spec.year_line:
+        return [spec.title, f"（{year}年度）" if year else "（　　　　年度）"]
+    return [f"{year}年度{spec.title}" if year else spec.title]
+
+
 def _title(lay: Layout, issue) -> None:
-    year = issue.get("year")
-    title = f"{year}年度{lay.spec.title}" if year else lay.spec.title
-    _label(lay, 0, 0, NCOLS - 1, title, kind="title")
-    lay.heights[0] = 30
-    _label(lay, 1, 0, NCOLS - 1, f"金额单位：{lay.spec.money_unit}", kind="caption")
-    lay.row = 2
+    r = 0
+    for k, text in enumerate(title_texts(lay.spec, issue.get("year"))):
+        _label(lay, r, 0, NCOLS - 1, text, kind="title" if k == 0 else "subtitle")
+        lay.heights[r] = 30 if k == 0 else 20
+        r += 1
+    # the caption row: the seal lines of the top (填报单位（公章）：) at the left, the money
+    # unit at the right
+    top = lay.spec.seal.top
+    unit_from = NCOLS - 3 if top else 0
+    if top:
+        for (c0, c1), label in zip(spans([1] * len(top), 0, unit_from - 1), top, strict=True):
+            _label(lay, r, c0, c1, f"{label}：", kind="seal")
+        lay.heights[r] = 28  # room for the stamp
+    _label(lay, r, unit_from, NCOLS - 1, f"金额单位：{lay.spec.money_unit}", kind="caption")
+    lay.title_rows = r + 1
+    lay.row = r + 1
 
 
 def _header(lay: Layout, issue) -> None:
@@ -480,6 +504,13 @@ def _goals(lay: Layout) -> None:
            prompt=f"请填写{g.columns[1]}")
     lay.heights[r + 1] = 60
     lay.row = r + 2
+
+
+def _narratives(lay: Layout, after: str) -> None:
+    """The narratives printed at ``after`` (spec.NARRATIVE_PLACES), one wide input each."""
+    for n in lay.spec.narratives:
+        if n.after == after:
+            _wide_input(lay, n.label, f"narr.{n.key}", height=60)
 
 
 def _wide_input(lay: Layout, label: str, field_name: str, height: float = 30) -> None:
@@ -635,55 +666,87 @@ def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> No
 # --- scorecard (common-2011) ----------------------------------------------------------
 
 
+#: the 评分表's columns: 一级指标 / 二级指标 / 三级指标 / 分值 / 评价得分 / 计算方式, as spans of
+#: the printed grid in these proportions (9 columns: A / B / C:E / F / G / H:I)
+CARD_HEADS = ("一级指标", "二级指标", "三级指标", "分值", "评价得分", "计算方式")
+CARD_WEIGHTS = (1, 1, 3, 1, 1, 2)
+
+
 def _scorecard(lay: Layout) -> None:
+    """The 评分表 of seed 002: per group (投入 / 过程 / 产出 / 效果) a 小计 row and its items,
+    then 综合得分 and 评价结果等次. Each group prints on one page (``Layout.keep``): the
+    title and column heads stay with the first group, the totals with the last."""
     sc = lay.spec.scorecard
     assert sc is not None
-    r = lay.row
+    l1, l2, l3, wc, sc_col, how_col = spans(CARD_WEIGHTS)
+    r = top = lay.row
     _label(lay, r, 0, NCOLS - 1, sc.title, kind="head")
     r += 1
-    for (c0, c1), head in zip([(0, 0), (1, 1), (2, 6), (7, 7), (8, 8), (9, 12)],
-                              ["一级指标", "二级指标", "三级指标", "分值", "评价得分", "计算方式"],
-                              strict=True):
+    for (c0, c1), head in zip((l1, l2, l3, wc, sc_col, how_col), CARD_HEADS, strict=True):
         _label(lay, r, c0, c1, head, kind="head")
     r += 1
     i = 0
     for gi, g in enumerate(sc.groups):
         g_row = r
-        _label(lay, r, 0, 0, f"{g.name}：", kind="label")
-        _label(lay, r, 1, 6, "")
-        lay.add(Cell(r, 7, "prefill", g.weight, f"card.g{gi}.weight", vtype="weight"))
+        _label(lay, r, l2[0], l3[1], "小计")
+        lay.add(Cell(r, wc[0], "prefill", g.weight, f"card.g{gi}.weight", r, wc[1], "weight"))
         first = i
         r += 1
         sub_start = r
         for k, item in enumerate(g.items):
             p = f"card.{i}."
-            _label(lay, r, 2, 6, item.name)
-            lay.add(Cell(r, 7, "prefill", item.weight, p + "weight", vtype="weight"))
+            _label(lay, r, l3[0], l3[1], item.name)
+            lay.add(Cell(r, wc[0], "prefill", item.weight, p + "weight", r, wc[1], "weight"))
             if item.rate:
                 num = Ref(f"funds.{item.rate.numerator[0]}.{item.rate.numerator[1]}")
                 den = Ref(f"funds.{item.rate.denominator[0]}.{item.rate.denominator[1]}")
-                lay.add(Cell(r, 8, "formula", None, p + "score", vtype="score",
+                lay.add(Cell(r, sc_col[0], "formula", None, p + "score", r, sc_col[1], "score",
                              rule=scoring.rate_score_rule(Ref(p + "weight"), num, den)))
                 f = lay.spec.funds
                 how = (f"{f.column(item.rate.numerator[1]).label}÷"
                        f"{f.column(item.rate.denominator[1]).label}×分值")
             else:
-                _value(lay, r, 8, 8, p + "score", None, "score",
+                _value(lay, r, sc_col[0], sc_col[1], p + "score", None, "score",
                        f"在 0 至 {item.weight:g} 之间打分", max_ref=p + "weight")
                 how = "自评打分"
                 lay.site(checks.card_site(i, item.name, item.weight))
-            _label(lay, r, 9, 12, how)
+            _label(lay, r, how_col[0], how_col[1], how)
             nxt = g.items[k + 1].level2 if k + 1 < len(g.items) else None
             if nxt != item.level2:
-                _label(lay, sub_start, 1, 1, item.level2, r1=r)
+                _label(lay, sub_start, l2[0], l2[1], item.level2, r1=r)
                 sub_start = r + 1
             i += 1
             r += 1
         scores = Refs(tuple(f"card.{j}.score" for j in range(first, i)))
-        lay.add(Cell(g_row, 8, "formula", None, f"card.g{gi}.subtotal", vtype="score",
-                     rule=scoring.total_rule([scores])))
-        _label(lay, g_row, 9, 12, "小计")
-    lay.row = r
+        lay.add(Cell(g_row, sc_col[0], "formula", None, f"card.g{gi}.subtotal", g_row,
+                     sc_col[1], "score", rule=scoring.total_rule([scores])))
+        _label(lay, g_row, how_col[0], how_col[1], "")
+        _label(lay, g_row, l1[0], l1[1], f"{g.name}（{g.weight:g}分）", r1=r - 1)
+        lay.keep.append((top if gi == 0 else g_row, r - 1))
+    # 综合得分 and 评价结果等次 (the form's total and grade), kept with the last group
+    _label(lay, r, l1[0], l3[1], "综合得分", kind="head")
+    _label(lay, r, wc[0], wc[1], sum(lay.spec.weights.values()))
+    lay.add(Cell(r, sc_col[0], "formula", None, "total", r, sc_col[1], "score",
+                 rule=scoring.total_rule(_score_parts(lay))))
+    _label(lay, r, how_col[0], how_col[1], "")
+    _label(lay, r + 1, l1[0], l3[1], "评价结果等次", kind="head")
+    lay.add(Cell(r + 1, wc[0], "formula", None, "grade", r + 1, sc_col[1], "text",
+                 rule=scoring.grade_rule(Ref("total"), lay.spec.grades)))
+    _label(lay, r + 1, how_col[0], how_col[1], grade_bands(lay.spec))
+    if lay.keep and sc.groups:
+        lay.keep[-1] = (lay.keep[-1][0], r + 1)
+    # a sheet repeats one head on the pages after it (Excel's print titles): the 评分表's when
+    # it is longer than the table whose head repeats so far (common-2011's 绩效目标实现情况)
+    if lay.repeat is None or r + 2 - top > top - lay.repeat[0]:
+        lay.repeat = (top + 1, top + 1)
+    lay.row = r + 2
+
+
+def grade_bands(spec: Spec) -> str:
+    """The grade bands as the form prints them: 优 ≥ 90；良 ≥ 80；中 ≥ 60；差 < 60."""
+    return "；".join(f"{g.name} ≥ {g.min:g}" if g.min else f"{g.name} < {prev:g}"
+                    for g, prev in zip(spec.grades, [0.0] + [g.min for g in spec.grades],
+                                       strict=False))
 
 
 # --- total, grade, sign-off -----------------------------------------------------------
@@ -729,11 +792,42 @@ def _total(lay: Layout) -> None:
     lay.row = r + 1
 
 
+def _closing(lay: Layout) -> None:
+    """What closes the form: the people table (评价人员), the sign-off (填表人 / 联系电话 /
+    填报日期, or 负责人 / 经办人 / 联系电话 / 填报日期) and the seal lines of the bottom
+    (单位负责人（签章）), printed together on one page (``Layout.keep``)."""
+    first = lay.row
+    _people(lay)
+    _signoff(lay)
+    _seal(lay)
+    if lay.row > first:
+        lay.keep.append((first, lay.row - 1))
+
+
+def _people(lay: Layout) -> None:
+    pp = lay.spec.people
+    if pp is None:
+        return
+    r0 = lay.row
+    cols = spans([1] * len(pp.columns), 1)
+    _label(lay, r0, 0, 0, pp.title)  # on the heads' row, as seed 002 prints it
+    _label(lay, r0 + 1, 0, 0, "", r1=r0 + pp.rows)
+    for (c0, c1), col in zip(cols, pp.columns, strict=True):
+        _label(lay, r0, c0, c1, col.label, kind="head")
+    for i in range(pp.rows):
+        r = r0 + 1 + i
+        for (c0, c1), col in zip(cols, pp.columns, strict=True):
+            _value(lay, r, c0, c1, f"people.{i}.{col.key}",
+                   prompt=f"{pp.title}：请填写{col.label}（不足 {pp.rows} 人的留空）")
+        lay.heights[r] = 20
+    lay.row = r0 + pp.rows + 1
+
+
 def _signoff(lay: Layout) -> None:
     items = lay.spec.signoff
     if not items:
         return
-    r = lay.row + 1
+    r = lay.row + (0 if lay.spec.people else 1)  # a blank row after the total
     segs = spans([2, 3] * len(items))
     for k, label in enumerate(items):
         (l0, l1), (v0, v1) = segs[2 * k], segs[2 * k + 1]
@@ -741,5 +835,17 @@ def _signoff(lay: Layout) -> None:
         vtype = "date" if "日期" in label else "text"
         _value(lay, r, v0, v1, f"signoff.{k}", vtype=vtype,
                prompt="如 2024-05-20" if vtype == "date" else f"请填写{label}")
+    lay.heights[r] = 22
     lay.row = r + 1
 
+
+def _seal(lay: Layout) -> None:
+    """The seal and signature lines of the bottom: the label, room to stamp or sign, and
+    年　月　日 to date it, one line each; no input cells (they are signed on paper)."""
+    for label in lay.spec.seal.bottom:
+        r = lay.row
+        text, _, date = spans([4, 3, 2])
+        _label(lay, r, text[0], text[1], f"{label}：", kind="seal")
+        _label(lay, r, date[0], date[1], "年　　月　　日", kind="seal")
+        lay.heights[r] = 48  # room for a signature or a stamp
+        lay.row = r + 1

@@ -104,6 +104,36 @@ class Goals:
 class Narrative:
     key: str
     label: str
+    #: where it prints: after the money block (and 年度总体目标), or after the indicators
+    after: str = "funds"
+
+
+#: the columns a people table may have (the reader's people table has these columns)
+PEOPLE_KEYS = ("name", "title", "office", "phone")
+#: where a narrative may print (``narratives[i].after``)
+NARRATIVE_PLACES = ("funds", "indicators")
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The lines a unit stamps or signs on paper (no input cells): ``top`` under the title
+    (填报单位（公章）), ``bottom`` under the sign-off (单位负责人（签章）)."""
+    top: tuple[str, ...] = ()
+    bottom: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeopleColumn:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class People:
+    """A small table of people (评价人员: 姓名 / 职称/职务 / 科室 / 联系电话), ``rows`` input rows."""
+    title: str
+    columns: tuple[PeopleColumn, ...]
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -171,6 +201,10 @@ class Spec:
     narratives: tuple[Narrative, ...] = ()
     indicators: Indicators | None = None
     scorecard: Scorecard | None = None
+    #: the year on a line of its own under the title (（2021年度）), not in the title
+    year_line: bool = False
+    seal: Seal = Seal()
+    people: People | None = None
     source: str = ""
     weights: dict[str, float] = field(default_factory=dict, compare=False)
 
@@ -298,7 +332,8 @@ class _Validator:
             self.err("(top)", "a spec must be a mapping of keys")
             return None
         allowed = {"id", "version", "title", "level", "money_unit", "header", "funds", "tasks",
-                   "goals", "narratives", "indicators", "scorecard", "grades", "signoff"}
+                   "goals", "narratives", "indicators", "scorecard", "grades", "signoff",
+                   "year_line", "seal", "people"}
         for k in data:
             if k not in allowed:
                 self.err(str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
@@ -326,6 +361,9 @@ class _Validator:
                      if "scorecard" in data else None)
         grades = self.grades(data)
         signoff = tuple(str(s) for s in self.seq(data, "signoff", "", required=False))
+        year_line = bool(self.get(data, "year_line", "", bool, required=False, default=False))
+        seal = self.seal(data.get("seal")) if data.get("seal") is not None else Seal()
+        people = self.people(data.get("people")) if "people" in data else None
 
         weights = self.total_weights(funds, indicators, scorecard)
         if self.problems:
@@ -333,7 +371,8 @@ class _Validator:
         return Spec(id=sid, version=version, title=title, level=level, money_unit=money_unit,
                     header=header, funds=funds, grades=grades, signoff=signoff, tasks=tasks,
                     goals=goals, narratives=narratives, indicators=indicators,
-                    scorecard=scorecard, source=source, weights=weights)
+                    scorecard=scorecard, year_line=year_line, seal=seal, people=people,
+                    source=source, weights=weights)
 
     def header(self, data) -> tuple[HeaderField, ...]:
         out = []
@@ -408,11 +447,62 @@ class _Validator:
         if not isinstance(items, list):
             self.err("narratives", "expected a list")
             return ()
-        out = tuple(Narrative(self.key(n, f"narratives[{i}]"),
-                              self.text(n, "label", f"narratives[{i}]") or "")
-                    for i, n in enumerate(items))
+        out = []
+        for i, n in enumerate(items):
+            p = f"narratives[{i}]"
+            self.only(n, p, ("key", "label", "after"))
+            after = self.text(n, "after", p, required=False, default="funds")
+            if after not in NARRATIVE_PLACES:
+                self.err(f"{p}.after", f"{after!r} 应为 {' 或 '.join(NARRATIVE_PLACES)}"
+                         "（funds：资金表之后；indicators：绩效指标之后）")
+            out.append(Narrative(self.key(n, p), self.text(n, "label", p) or "", after))
         self.unique([n.key for n in out], "narratives")
-        return out
+        return tuple(out)
+
+    def only(self, obj: Any, path: str, allowed: tuple[str, ...]) -> None:
+        """Refuse keys a section does not know, each with its key path."""
+        if isinstance(obj, dict):
+            for k in obj:
+                if k not in allowed:
+                    self.err(f"{path}.{k}", f"未知的键（可用：{', '.join(allowed)}）")
+
+    def seal(self, d) -> Seal:
+        p = "seal"
+        if not isinstance(d, dict):
+            self.err(p, "应为映射：top（标题下，如 填报单位（公章））和 bottom（表末，如 "
+                        "单位负责人（签章））各列出若干行")
+            return Seal()
+        self.only(d, p, ("top", "bottom"))
+        out = {}
+        for where in ("top", "bottom"):
+            items = self.get(d, where, p, list, required=False, default=[])
+            for i, t in enumerate(items):
+                if not isinstance(t, str) or not t.strip():
+                    self.err(f"{p}.{where}[{i}]", f"应为非空文字，而不是 {t!r}")
+            out[where] = tuple(str(t).strip() for t in items if isinstance(t, str) and t.strip())
+        return Seal(out["top"], out["bottom"])
+
+    def people(self, d) -> People | None:
+        p = "people"
+        if not isinstance(d, dict):
+            self.err(p, "应为映射：title、rows、columns（每列 key 与 label）")
+            return None
+        self.only(d, p, ("title", "rows", "columns"))
+        n = self.get(d, "rows", p, int)
+        if n is not None and not 1 <= n <= 20:
+            self.err(f"{p}.rows", f"{n} 应在 1 至 20 之间")
+        n = n if n is not None and 1 <= n <= 20 else 1
+        cols = []
+        for i, c in enumerate(self.seq(d, "columns", p)):
+            cp = f"{p}.columns[{i}]"
+            self.only(c, cp, ("key", "label"))
+            key = self.key(c, cp)
+            if key and key not in PEOPLE_KEYS:
+                self.err(f"{cp}.key", f"{key!r} 应为 {', '.join(PEOPLE_KEYS)} 之一"
+                         "（姓名、职称/职务、科室、联系电话）")
+            cols.append(PeopleColumn(key, self.text(c, "label", cp) or ""))
+        self.unique([c.key for c in cols], f"{p}.columns")
+        return People(self.text(d, "title", p) or "", tuple(cols), n)
 
     def indicators(self, d) -> Indicators:
         p = "indicators"

@@ -209,6 +209,8 @@ def tables_of(results: Iterable[ReadResult]) -> Tables:
         funds=frame("funds", [x for r in results for x in r.funds]),
         indicators=frame("indicators", [x for r in results for x in r.indicators]),
         scores=frame("scores", [x for r in results for x in r.scores]),
+        people=frame("people", [x for r in results for x in r.people]),
+        texts=frame("texts", [x for r in results for x in r.texts]),
         findings=frame("findings", [f.as_dict() for r in results for f in r.findings]),
         files=frame("files", [r.file for r in results]),
     )

@@ -133,6 +133,25 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("cell", "string", "位置", "sheet!cell of the score"),
         *_WHERE,
     ),
+    "people": _cols(
+        *_KEYS,
+        ("row", "Int64", "序号", "row of the 评价人员 table, from 1 (rows left empty are skipped)"),
+        ("name", "string", "姓名", "姓名"),
+        ("title", "string", "职称/职务", "职称 / 职务"),
+        ("office", "string", "科室", "科室"),
+        ("phone", "string", "联系电话", "联系电话"),
+        ("cell", "string", "位置", "sheet!cell of the row's first cell"),
+        *_WHERE,
+    ),
+    "texts": _cols(
+        *_KEYS,
+        ("field", "string", "字段", "narr.<key> (项目概况, 项目绩效情况, 其他需说明的问题 ...) or "
+                                    "goals.expected / goals.actual (年度总体目标)"),
+        ("label", "string", "栏目", "the section as the form prints it"),
+        ("text", "string", "内容", "the text as the unit wrote it (empty sections are skipped)"),
+        ("cell", "string", "位置", "sheet!cell of the text"),
+        *_WHERE,
+    ),
     "findings": _cols(
         ("severity", "string", "级别", "错误 (must fix) or 提示 (look at it)"),
         ("code", "string", "规则", "finding code, see the list of codes"),
@@ -162,7 +181,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
 }
 
 TABLE_LABELS = {"projects": "项目", "funds": "资金", "indicators": "指标", "scores": "评分表",
-                "findings": "问题清单", "files": "文件"}
+                "people": "评价人员", "texts": "文字说明", "findings": "问题清单", "files": "文件"}
 
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -229,6 +248,8 @@ class Tables:
     funds: pd.DataFrame = field(default_factory=lambda: frame("funds", []))
     indicators: pd.DataFrame = field(default_factory=lambda: frame("indicators", []))
     scores: pd.DataFrame = field(default_factory=lambda: frame("scores", []))
+    people: pd.DataFrame = field(default_factory=lambda: frame("people", []))
+    texts: pd.DataFrame = field(default_factory=lambda: frame("texts", []))
     findings: pd.DataFrame = field(default_factory=lambda: frame("findings", []))
     files: pd.DataFrame = field(default_factory=lambda: frame("files", []))
 

@@ -94,6 +94,9 @@ class ReadResult:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     file: dict[str, Any] = field(default_factory=dict)
+    #: 评价人员 rows (tables.SCHEMA["people"]) and the form's texts (SCHEMA["texts"])
+    people: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
     #: formula field -> its value as the sheet shows it (spreadsheet semantics over the cells
     #: as they are); see the module's docstring
     shown: dict[str, Any] = field(default_factory=dict)
@@ -109,13 +112,15 @@ class ReadResult:
         return {"path": self.path, "status": self.status, "reason": self.reason,
                 "code": self.code, "findings": [f.as_dict() for f in self.findings],
                 "project": self.project, "funds": self.funds, "indicators": self.indicators,
-                "scores": self.scores, "file": self.file}
+                "scores": self.scores, "file": self.file, "people": self.people,
+                "texts": self.texts}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReadResult:
         r = cls(d["path"], d["status"], d["reason"], d["code"],
                 [Finding.from_dict(f) for f in d["findings"]], d["project"], d["funds"],
-                d["indicators"], d["scores"], d["file"])
+                d["indicators"], d["scores"], d["file"], d.get("people") or [],
+                d.get("texts") or [])
         return r
 
     @property
@@ -170,6 +175,7 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | Non
     except InputError as exc:  # a part parsed on demand is damaged: nothing read counts
         del result.findings[before:]
         result.project, result.funds, result.indicators, result.scores = None, [], [], []
+        result.people, result.texts = [], []
         reject_result(result, finding(exc.code, str(exc), file=str(path)))
     finally:
         close = getattr(source, "close", None)
@@ -491,6 +497,12 @@ def spec_field_label(spec: Spec, fld: str, values: dict[str, Any] | None = None)
         return h.label if h else fld
     if parts[0] == "signoff":
         return spec.signoff[int(parts[1])]
+    if parts[0] == "narr":
+        n = next((n for n in spec.narratives if n.key == parts[1]), None)
+        return n.label if n else fld
+    if parts[0] == "people" and spec.people and len(parts) == 3 and parts[1].isdigit():
+        col = next((c for c in spec.people.columns if c.key == parts[2]), None)
+        return f"{spec.people.title}第 {int(parts[1]) + 1} 行·{col.label if col else parts[2]}"
     if parts[0] == "card" and spec.scorecard:
         items = [it for g in spec.scorecard.groups for it in g.items]
         if parts[1].isdigit():
@@ -1071,7 +1083,7 @@ def _records(form: _Form) -> None:
         "grade_in_file": shown("grade"),
         "total_score_shown": _num(res.shown.get("total")),
         "grade_shown": res.shown.get("grade"),
-        "filled_by": _signoff(form, ("填报人", "经办人")),
+        "filled_by": _signoff(form, ("填表人", "填报人", "经办人")),
         "phone": _signoff(form, ("联系电话",)), "filled_date": _signoff(form, ("填报日期",)),
     })
     for row in f.rows:
@@ -1111,6 +1123,40 @@ def _records(form: _Form) -> None:
                     "score_entered": _num(shown(fld)), "score_computed": _num(val(fld)),
                     "cell": "{}!{}".format(*form.where[fld])})
                 i += 1
+    _people_and_texts(form, keys, val)
+
+
+def _people_and_texts(form: _Form, keys: dict[str, Any], val: Any) -> None:
+    """The 评价人员 rows with anything in them, and every text the unit wrote (narratives,
+    年度总体目标), with the cell each came from."""
+    spec, res = form.spec, form.result
+
+    def text(fld: str) -> str | None:  # as the unit wrote it (not cleaned), numbers as text
+        raw = form.raw.get(fld)
+        v = val(fld) if raw is None else raw.value
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # a phone number typed as a number
+        return None if v is None or (isinstance(v, str) and not v.strip()) else str(v)
+
+    def cell(fld: str) -> str:
+        return "{}!{}".format(*form.where[fld])
+
+    pp = spec.people
+    if pp is not None:
+        for i in range(pp.rows):
+            row = {c.key: text(f"people.{i}.{c.key}") for c in pp.columns}
+            if any(v is not None for v in row.values()):
+                first = f"people.{i}.{pp.columns[0].key}"
+                res.people.append({**keys, "row": i + 1, **row, "cell": cell(first)})
+    fields = [(f"narr.{n.key}", n.label) for n in spec.narratives]
+    if spec.goals:
+        fields += [("goals.expected", spec.goals.columns[0]),
+                   ("goals.actual", spec.goals.columns[1])]
+    for fld, label in fields:
+        t = text(fld)
+        if t is not None:
+            res.texts.append({**keys, "field": fld, "label": label, "text": t,
+                              "cell": cell(fld)})
 
 
 def _parsed_field(form: _Form, fld: str) -> Parsed:

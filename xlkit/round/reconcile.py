@@ -199,6 +199,8 @@ def _without(tables: Tables, files_out: set[str], files: pd.DataFrame) -> Tables
                   funds=keep(tables.funds, "source_file"),
                   indicators=keep(tables.indicators, "source_file"),
                   scores=keep(tables.scores, "source_file"),
+                  people=keep(tables.people, "source_file"),
+                  texts=keep(tables.texts, "source_file"),
                   findings=keep(tables.findings, "file"), files=files)
 
 
