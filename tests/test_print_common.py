@@ -48,10 +48,11 @@ FILLED = {
     "signoff.3": "2022-06-27",
 }
 
-#: seed 002's sections, top down, as pdftotext reads them (spaces removed)
+#: seed 002's sections, top down, as pdftotext reads them (spaces removed; 绩效目标实现情况
+#: wraps in its narrow column, its 情况 read after the heads)
 SEED_002 = ("财政支出项目绩效自评表", "年度）", "填报单位（公章）", "项目名称", "主管部门", "预算单位",
             "项目属性", "项目期", "项目资金情况", "项目概况", "项目资金使用情况", "项目组织实施情况",
-            "绩效目标实现情况", "项目绩效情况", "其他需说明的问题", "评分表", "综合得分",
+            "绩效目标实现", "项目绩效情况", "其他需说明的问题", "评分表", "综合得分",
             "评价结果等次", "评价人员", "姓名", "职称/职务", "科室", "联系电话", "负责人", "经办人",
             "填报日期", "单位负责人（签章）", "年月日")
 #: seed 001's closing lines on the national forms, and the stamp under the title
