@@ -67,16 +67,29 @@ def _fill(rng: random.Random, layout: Layout) -> dict[str, Any]:
                 "text": round(rng.uniform(100, 1400), 2)}[mode]
     put("funds.total.executed", f"{executed:,.2f}" if mode == "text" else executed)
     parts_ok = rng.random() < 0.5
+    funds = layout.spec.funds
+
+    def split(row: Any, total: float | None, col: str) -> None:
+        """The parts of ``row`` share ``total`` (or do not: parts_ok), nested parts too
+        (dept-2020: 基本支出 = 人员经费 + 公用经费)."""
+        shares = [round(rng.uniform(0, (total or 900) / (i + 2)), 2)
+                  for i in range(len(row.parts) - 1)]
+        rest = total or 0
+        for x in shares:
+            rest -= x
+        rest = round(rest, 2) if parts_ok else round(rng.uniform(0, 500), 2)
+        for key, x in zip(row.parts, [*shares, rest], strict=True):
+            put(f"funds.{key}.{col}", _text(x) if rng.random() < 0.05 else x)
+        for key, x in zip(row.parts, [*shares, rest], strict=True):
+            if funds.row(key).parts:
+                split(funds.row(key), x, col)
+
     for col, total in (("initial", 1500.0), ("full_year", 1500.0), ("executed", executed)):
         if rng.random() < 0.3:
             continue  # the sources of this column left blank
-        a = round(rng.uniform(0, (total or 900) / 2), 2)
-        b = round(rng.uniform(0, (total or 900) / 3), 2)
-        rest = round((total or 0) - a - b, 2) if parts_ok else round(rng.uniform(0, 500), 2)
-        for row, x in (("fiscal", a), ("carryover", b), ("other", rest)):
-            put(f"funds.{row}.{col}", _text(x) if rng.random() < 0.05 else x)
+        split(funds.rows[0], total, col)
         if col == "full_year" and rng.random() < 0.4:  # a source spent beyond its budget
-            put(f"funds.{rng.choice(('fiscal', 'carryover', 'other'))}.executed", 5000.0)
+            put(f"funds.{rng.choice(tuple(r.key for r in funds.rows[1:]))}.executed", 5000.0)
     weights = rng.choice(("zero", "random", "blank", "right"))
     rows = layout.indicator_rows
     groups: dict[int, list[int]] = {}

@@ -132,6 +132,13 @@ FUNDS: tuple[Check, ...] = (
           "{row}与各资金来源合计不一致（{column}）", "total",
           values={"got": _got, "total": _total + 0, "diff": _got - (_total + 0)},
           expected="total", actual="got", signed=("diff",)),
+    # a nested block (部门整体: 年度支出总额 = 基本支出 + 项目支出, 基本支出 = 人员经费 + 公用经费)
+    # names the parts of each row; a flat block keeps the fund-source wording above
+    Check("funds.sum", "check.fund_sum", "funds",
+          AND(COUNT(_parts) > 0, ABS(_got - _total) > TOLERANCE),
+          "{row}不等于{plus}（{column}）", "total",
+          values={"got": _got, "total": _total + 0, "diff": _got - (_total + 0)},
+          expected="total", actual="got", signed=("diff",)),
 )
 
 # --- an indicator row (三级指标): its 校验 cell; checked once the row is touched --------
@@ -334,6 +341,8 @@ def funds_site(funds: Any, cell: str, present: Sequence[str],
     cols = [c.key for c in funds.columns]
     checks: list[Bound] = []
     top = funds.rows[0]
+    # nested: a part that has parts itself (部门整体's 基本支出 = 人员经费 + 公用经费)
+    nested = any(funds.row(p).parts for r in funds.rows for p in r.parts)
     by_id = {c.id: c for c in FUNDS}
     for row in funds.rows:
         for col in funds.columns:
@@ -351,12 +360,33 @@ def funds_site(funds: Any, cell: str, present: Sequence[str],
             names = {"budget": Ref(f"funds.{row.key}.full_year"),
                      "executed": Ref(f"funds.{row.key}.executed")}
             checks.append(bind(by_id["funds.over_execution"], names, {"row": row.label}))
-        for col in funds.columns if row.parts else ():
+        for col in funds.columns if row.parts and not nested else ():
             names = {"total": Ref(f"funds.{row.key}.{col.key}"),
                      "parts": Refs(tuple(f"funds.{p}.{col.key}" for p in row.parts))}
             checks.append(bind(by_id["funds.parts"], names,
                                {"row": row.label, "column": col.label}))
+    # a nested block's sums from the inside out: the 校验 cell names 基本支出 ≠ 人员经费 +
+    # 公用经费, the mistake, before the 年度支出总额 it throws off
+    for row in sorted(funds.rows, key=lambda r: _height(funds, r)) if nested else ():
+        labels = [_short(funds.row(p).label) for p in row.parts]
+        for col in funds.columns if row.parts else ():
+            names = {"total": Ref(f"funds.{row.key}.{col.key}"),
+                     "parts": Refs(tuple(f"funds.{p}.{col.key}" for p in row.parts))}
+            checks.append(bind(by_id["funds.sum"], names,
+                               {"row": _short(row.label), "column": col.label,
+                                "plus": "+".join(labels), "parts": "、".join(labels)}))
     return Site("funds", cell, checks) if checks else None
+
+
+def _height(funds: Any, row: Any) -> int:
+    """0 for a row without parts; 1 + its highest part's otherwise (rows never nest in a
+    circle: the spec refuses it)."""
+    return 1 + max((_height(funds, funds.row(p)) for p in row.parts), default=-1)
+
+
+def _short(label: str) -> str:
+    """A funds row's label without its 其中： lead."""
+    return label.removeprefix("其中：")
 
 
 def card_site(i: int, name: str, weight: float) -> Site:

@@ -412,6 +412,7 @@ class _Validator:
             for part in r.parts:
                 if part not in row_keys or part == r.key:
                     self.err(f"{p}.rows[{i}].parts", f"{part!r} is not another row's key")
+        self.no_circle(rows, p)
         execution = None
         if f.get("execution") is not None:
             e = f["execution"]
@@ -426,6 +427,20 @@ class _Validator:
                     self.err(ep, f"needs a funds column with key {need!r}")
             execution = Execution(w or 0.0, row)
         return Funds(self.text(f, "title", p) or "", tuple(cols), tuple(rows), execution)
+
+    def no_circle(self, rows: list[FundRow], p: str) -> None:
+        """Rows with parts nest (部门整体: 年度支出总额 ⊃ 基本支出 ⊃ 人员经费), never in a circle."""
+        parts = {r.key: r.parts for r in rows}
+        for i, r in enumerate(rows):
+            seen, todo = set(), list(r.parts)
+            while todo:
+                k = todo.pop()
+                if k == r.key:
+                    self.err(f"{p}.rows[{i}].parts", f"{r.key!r} is a part of itself")
+                    break
+                if k not in seen:
+                    seen.add(k)
+                    todo += parts.get(k, ())
 
     def tasks(self, t) -> Tasks:
         p = "tasks"

@@ -162,6 +162,8 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                              "{row}：全年执行数 {executed} 大于全年预算数 {budget}", {}),
     "check.fund_parts": (ERROR, "资金来源合计与年度资金总额不一致",
                          "{column}：各资金来源合计 {got} 与{row} {total} 不一致（差 {diff}）", {}),
+    "check.fund_sum": (ERROR, "支出合计与其组成部分之和不一致",
+                       "{column}：{parts}之和 {got} 与{row} {total} 不一致（差 {diff}）", {}),
     "check.weights_total": (ERROR, "分值合计不为 100", "执行率与各指标分值合计为 {total}，应为 100", {}),
     "check.group_weights": (ERROR, "三级指标分值之和与一级指标分值不一致",
                             "{group}各三级指标分值之和为 {sum}，应为 {weight}", {}),
