@@ -3,7 +3,10 @@
 Run ``python samples/make_samples.py``; it writes, next to this file:
 
 * ``预算清单.xlsx`` – the finance office's distribution list (sheet 项目清单), amounts in 万元;
-* ``绩效目标.xlsx`` – the approved performance targets per project (sheet 绩效目标).
+* ``绩效目标.xlsx`` – the approved performance targets per project (sheet 绩效目标);
+* ``单位清单.xlsx`` – the unit-level list for 部门整体 forms (dept-2020, sheet 单位清单): one
+  row per unit, 人员经费 / 公用经费 / 基本支出 / 项目支出 年初 and 全年 in 万元, 项目支出 being the
+  sum of the unit's projects in 预算清单.xlsx.
 
 Units, projects, amounts, contacts and indicators come from /work/shared/seeds/ (001–004):
 see README.md in this folder for which seed each unit comes from and what was invented.
@@ -37,6 +40,25 @@ BUDGET_HEADERS = [
     "联系人", "联系电话",
 ]
 MONEY_COLUMNS = ["年初预算数", "全年预算数", "当年财政拨款", "上年结转资金", "其他资金"]
+
+UNIT_LIST_FILE = "单位清单.xlsx"
+UNIT_LIST_SHEET = "单位清单"
+UNIT_LIST_TITLE = "2023年度部门整体支出绩效自评单位清单（单位：万元）"
+UNIT_LIST_HEADERS = [
+    "单位编码", "单位名称", "主管部门",
+    "人员经费年初预算数", "人员经费全年预算数", "公用经费年初预算数", "公用经费全年预算数",
+    "基本支出年初预算数", "基本支出全年预算数", "项目支出年初预算数", "项目支出全年预算数",
+    "联系人", "联系电话",
+]
+#: 单位编码 → (人员经费 年初, 全年, 公用经费 年初, 全年). 303001 is seed 003's 决算说明 (基本支出
+#: 473.52 = 人员经费 434.66 + 公用经费 38.86; 年初 assumed lower, the 全年 adds what was added
+#: in the year); the other units' figures are invented.
+UNIT_BASIC = {
+    "301001": ("286.40", "286.40", "41.25", "41.25"),
+    "302001": ("1126.30", "1126.30", "152.80", "152.80"),
+    "303001": ("420.00", "434.66", "38.86", "38.86"),
+    "304001": ("398.72", "398.72", "57.60", "57.60"),
+}
 
 TARGET_FILE = "绩效目标.xlsx"
 TARGET_SHEET = "绩效目标"
@@ -269,6 +291,8 @@ def check_data() -> None:
                 raise ValueError(f"{p.code}: code does not carry unit code {unit.code}")
             if p.fiscal + p.carryover + p.other != p.full_year:
                 raise ValueError(f"{p.code}: funding sources do not add up to 全年预算数")
+    if set(UNIT_BASIC) != {u.code for u in UNITS}:
+        raise ValueError("UNIT_BASIC must give every unit's 人员经费 / 公用经费")
     for code, rows in TARGETS.items():
         if not 3 <= len(rows) <= 7:
             raise ValueError(f"{code}: {len(rows)} indicator rows, want 3..7")
@@ -390,6 +414,56 @@ def build_budget() -> Workbook:
     return wb
 
 
+def build_unit_list() -> Workbook:
+    """The unit-level list: 项目支出 = the sum of the unit's projects (年初, 全年), 基本支出 =
+    人员经费 + 公用经费 (UNIT_BASIC), a 合计 row; contact as the unit's first project's."""
+    wb, ws = _new_workbook(UNIT_LIST_SHEET)
+    ncol = len(UNIT_LIST_HEADERS)
+    ws.cell(row=1, column=1, value=UNIT_LIST_TITLE)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 28
+    _header(ws, 2, UNIT_LIST_HEADERS)
+    money_headers = UNIT_LIST_HEADERS[3:11]
+    totals = dict.fromkeys(money_headers, Decimal("0"))
+    row = 2
+    for unit in UNITS:
+        row += 1
+        p_init, p_full, o_init, o_full = (_d(x) for x in UNIT_BASIC[unit.code])
+        money = dict(zip(money_headers, (
+            p_init, p_full, o_init, o_full, p_init + o_init, p_full + o_full,
+            sum((p.initial for p in unit.projects), Decimal("0")),
+            sum((p.full_year for p in unit.projects), Decimal("0"))), strict=True))
+        for key, value in money.items():
+            totals[key] += value
+        first = unit.projects[0]
+        values = [unit.code, unit.name, unit.department,
+                  *(_number(money[h]) for h in money_headers), first.contact, first.phone]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col, value=value)
+            cell.border = BORDER
+            if 4 <= col <= 11:
+                cell.number_format = MONEY_FORMAT
+            else:
+                cell.number_format = "@"
+                cell.alignment = Alignment(vertical="center")
+    row += 1
+    ws.cell(row=row, column=1, value="合计")
+    for col in range(1, ncol + 1):
+        cell = ws.cell(row=row, column=col)
+        cell.font = BOLD
+        cell.fill = TOTAL_FILL
+        cell.border = BORDER
+    for header in money_headers:
+        cell = ws.cell(row=row, column=UNIT_LIST_HEADERS.index(header) + 1)
+        cell.value = _number(totals[header])
+        cell.number_format = MONEY_FORMAT
+    ws.freeze_panes = "A3"
+    _widths(ws, dict(zip(UNIT_LIST_HEADERS, (10, 28, 24, *([12] * 8), 9, 14), strict=True)))
+    return wb
+
+
 def build_targets() -> Workbook:
     wb, ws = _new_workbook(TARGET_SHEET)
     _header(ws, 1, TARGET_HEADERS)
@@ -452,10 +526,12 @@ def main() -> None:
     check_data()
     save_reproducibly(build_budget(), HERE / BUDGET_FILE)
     save_reproducibly(build_targets(), HERE / TARGET_FILE)
+    save_reproducibly(build_unit_list(), HERE / UNIT_LIST_FILE)
     n_projects = sum(len(u.projects) for u in UNITS)
     n_rows = sum(len(rows) for rows in TARGETS.values())
     print(f"wrote {HERE / BUDGET_FILE} ({len(UNITS)} units, {n_projects} projects)")
     print(f"wrote {HERE / TARGET_FILE} ({n_rows} indicator rows)")
+    print(f"wrote {HERE / UNIT_LIST_FILE} ({len(UNITS)} units)")
 
 
 if __name__ == "__main__":

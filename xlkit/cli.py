@@ -115,6 +115,11 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
         click.echo(f"  {note(p)}", err=True)
     if not result.rows:
         _fail(f"{list_path} 中没有可用的行（共 {result.total_rows} 行数据）")
+    if result.aggregated:
+        n_projects = sum(len(r["projects"]) for r in result.rows)
+        click.echo(f"按项目清单汇总：{n_projects} 个项目 → {len(result.rows)} 个单位；"
+                   "项目支出（年初预算数、全年预算数）为各单位项目之和，已预填；"
+                   "基本支出（人员经费、公用经费）与年度支出总额由单位填写")
     code_key = "unit_code" if spec.level == "unit" else "project_code"
     for msg in check_targets(spec, targets, (r[code_key] for r in result.rows)):
         click.echo(f"  提示：{msg}", err=True)
@@ -128,7 +133,7 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
                            show_pos=True) as bar:
         issue_all(spec, the_plan, year=year, out_dir=out_dir, targets=targets, key=key,
                   password=password, on_progress=bar.update)
-    bad_rows = result.total_rows - len(result.rows)
+    bad_rows = result.bad_rows
     click.echo(f"已生成 {n} 个工作簿：{out_dir}")
     click.echo(f"下发清单：{out_dir / MANIFEST}")
     if bad_rows:

@@ -172,7 +172,11 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                  {"duplicate": "{column} {code} 与第 {first} 行重复",
                   "not_number": "{column}不是数字",
                   "negative": "{column}不能为负数",
-                  "unit": "{column}的单位是{unit}，与金额单位（{money_unit}）不一致"}),
+                  "unit": "{column}的单位是{unit}，与金额单位（{money_unit}）不一致",
+                  "sum": "{column}与{parts}之和 {sum} 不一致"}),
+    "list.unit_name_differs": (HINT, "同一单位编码写了不同的单位名称（按同一单位处理）",
+                               "{column} {code} 的单位名称与第 {first} 行「{first_name}」不同，"
+                               "按同一单位处理，表内用「{first_name}」", {}),
     "list.column": (HINT, "未识别或重复的列（已忽略）", "未知列，已忽略",
                     {"duplicate": "重复的列，已忽略"}),
     "targets.row": (ERROR, "绩效目标中的行无法使用（该行未采用）", "缺少{column}",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from xlkit.core.spec import DIRECTION_ALIASES
@@ -35,6 +36,15 @@ LIST_COLUMNS = {
     "其他资金": "other",
     "联系人": "contact",
     "联系电话": "phone",
+    # a unit-level list (部门整体, dept-2020): one row per unit, its spending by kind
+    "人员经费年初预算数": "personnel_initial",
+    "人员经费全年预算数": "personnel_full_year",
+    "公用经费年初预算数": "public_initial",
+    "公用经费全年预算数": "public_full_year",
+    "基本支出年初预算数": "basic_initial",
+    "基本支出全年预算数": "basic_full_year",
+    "项目支出年初预算数": "project_initial",
+    "项目支出全年预算数": "project_full_year",
 }
 #: Money column key → (funds row, funds column) in the form spec.
 FUND_CELLS = {
@@ -43,7 +53,15 @@ FUND_CELLS = {
     "fiscal": ("fiscal", "full_year"),
     "carryover": ("carryover", "full_year"),
     "other": ("other", "full_year"),
+    **{f"{row}_{col}": (row, col) for row in ("personnel", "public", "basic", "project")
+       for col in ("initial", "full_year")},
 }
+#: The columns that make a list unit-level (dept-2020's 基本支出 / 项目支出 rows); with them
+#: the list is read as one row per unit even if it has 项目编码 (they take precedence).
+UNIT_MONEY = tuple(k for k in FUND_CELLS if k.split("_")[0] in
+                   ("personnel", "public", "basic", "project"))
+#: A unit list's rows that are sums of others, per column: (row, parts).
+UNIT_SUMS = (("basic", ("personnel", "public")), ("total", ("basic", "project")))
 TEXT_KEYS = ("unit_code", "unit_name", "department", "project_code", "project_name",
              "contact", "phone")
 # Codes and phone numbers are identifiers: full-width digits must match half-width ones.
@@ -60,6 +78,7 @@ TARGET_COLUMNS = {
     "分值": "weight",
 }
 QUANTITATIVE = ("≥", "≤", "=")
+SUM_TOLERANCE = 0.005  # 万元: a sum the list gives and its parts' sum, shown with 2 decimals
 
 _LABELS = {v: k for k, v in {**LIST_COLUMNS, **TARGET_COLUMNS}.items()}
 _MONEY_TEXT_UNIT = re.compile(r"(.*?)(万元|元)")
@@ -96,6 +115,18 @@ class ListResult:
     rows: list[dict]
     problems: list[Finding]
     total_rows: int
+    #: a project list read for a unit-level form: the projects summed into each unit's row
+    #: (``rows`` are units; each has ``projects``, the codes of its projects)
+    aggregated: bool = False
+    rejected: int | None = None  # rows not used (None: total_rows - len(rows))
+    sheet: str = ""  # the sheet read ("" for CSV)
+    columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column
+    rejected_units: frozenset[str] = frozenset()  # 单位编码 of the rows not used
+
+    @property
+    def bad_rows(self) -> int:
+        """Data rows of the file that were not used (each with a finding)."""
+        return self.total_rows - len(self.rows) if self.rejected is None else self.rejected
 
 
 # Cell helpers live in xlkit.sheetio (shared with xlkit.sources); short names kept here.
@@ -181,9 +212,17 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     sheet = _load(path, "input.list")
     head = _find_header(sheet, LIST_COLUMNS, "单位编码", "input.list")
-    required = ("unit_code", "unit_name", "full_year")
+    required: tuple[str, ...] = ("unit_code", "unit_name", "full_year")
+    unit_money = [k for k in UNIT_MONEY if k in head.cols]
     if level == "project":
         required = ("unit_code", "unit_name", "project_code", "project_name", "full_year")
+    elif unit_money:
+        # a unit list by kind of spending: the three 全年预算数 parts; 年初 and sums optional
+        required = ("unit_code", "unit_name", "personnel_full_year", "public_full_year",
+                    "project_full_year")
+    elif "project_code" in head.cols:
+        # a project list for a unit-level form: each unit's projects summed
+        return _aggregate(read_list(path, money_unit=money_unit, level="project"))
     _require(sheet, head, required, "input.list")
     for key, (row, raw, unit) in head.units.items():
         # A 元 list read as 万元 would put amounts 10000 times too large on every form.
@@ -192,9 +231,10 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
                             f"但指定的金额单位是{money_unit}；请核对后按正确的金额单位读取")
     _fill_merged(sheet, head, TEXT_KEYS)
 
-    required_text = [k for k in required if k != "full_year"]
+    required_text = [k for k in required if k not in FUND_CELLS]
     dup_key = "project_code" if level == "project" else "unit_code"
     first_seen: dict[str, int] = {}
+    rejected_units: set[str] = set()
     rows: list[dict] = []
     problems = list(head.problems)
     total = 0
@@ -222,8 +262,10 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
                 problem(key, cells[key], why[0], **why[1])
             elif amount is not None:
                 funds[cell] = amount
-            elif key == "full_year":
+            elif key in required:
                 problem(key, None)
+        if unit_money and not found:
+            _unit_sums(funds, cells, problem)
         code = out[dup_key]
         if code:
             if code in first_seen:
@@ -233,9 +275,79 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
                 first_seen[code] = n
         if found:
             problems += found
+            if out["unit_code"]:
+                rejected_units.add(out["unit_code"])
             continue
         rows.append({**out, "funds": funds, "row": n, "source": sheet.file})
-    return ListResult(rows, problems, total)
+    return ListResult(rows, problems, total, sheet=sheet.sheet or "", columns=dict(head.cols),
+                      rejected_units=frozenset(rejected_units))
+
+
+def _unit_sums(funds: dict, cells: dict, problem: Callable[..., None]) -> None:
+    """A unit list row's 基本支出 and 年度支出总额 (per column) from their parts; a sum the
+    list also gives must agree (else the row is not issued: which figure is right?)."""
+    by_row = {row: key for key, (row, col) in FUND_CELLS.items() if col == "full_year"}
+    for col in ("initial", "full_year"):
+        for row, parts in UNIT_SUMS:
+            got = [funds.get((p, col)) for p in parts]
+            if any(g is None for g in got):
+                continue
+            total = round(sum(got), 6)
+            given = funds.get((row, col))
+            key = by_row[row].replace("full_year", col)
+            if given is not None and abs(given - total) > SUM_TOLERANCE:
+                labels = "+".join(_LABELS[by_row[p].replace("full_year", col)] for p in parts)
+                problem(key, cells[key], "sum", parts=labels, sum=_nice(total))
+            else:
+                funds[(row, col)] = total
+
+
+def _aggregate(projects: ListResult) -> ListResult:
+    """A project list read for a unit-level form: one row per 单位编码 in list order, whose
+    项目支出 is the sum of its projects (年初预算数 only when every project has one), the
+    unit's other money left to the unit. A unit with a rejected project row gets no sums
+    (a partial sum would be locked on its form as if whole). The same 单位编码 spelled with
+    another 单位名称 is the same unit (list.unit_name_differs; the first spelling is used)."""
+    units: dict[str, dict] = {}
+    problems = list(projects.problems)
+    incomplete = projects.rejected_units
+    name_col = projects.columns.get("unit_name")
+    for r in projects.rows:
+        code = r["unit_code"]
+        u = units.get(code)
+        if u is None:
+            units[code] = {**{k: r.get(k) for k in TEXT_KEYS}, "project_code": "",
+                           "project_name": "", "projects": [r["project_code"]],
+                           "initial": [r["funds"].get(("total", "initial"))],
+                           "full_year": [r["funds"].get(("total", "full_year"))],
+                           "row": r["row"], "source": r["source"]}
+            continue
+        u["projects"].append(r["project_code"])
+        for col in ("initial", "full_year"):
+            u[col].append(r["funds"].get(("total", col)))
+        for k in ("contact", "phone", "department"):
+            u[k] = u.get(k) or r.get(k)
+        if r["unit_name"] != u["unit_name"]:
+            problems.append(finding(
+                "list.unit_name_differs", file=r["source"], sheet=projects.sheet,
+                cell=sheetio.a1(r["row"], name_col) if name_col is not None else "",
+                field="unit_name", actual=r["unit_name"], expected=u["unit_name"],
+                column=_LABELS["unit_code"], code=code, first=u["row"],
+                first_name=u["unit_name"]))
+    rows = []
+    for code, u in units.items():
+        funds = {}
+        if code not in incomplete:
+            for col in ("initial", "full_year"):
+                amounts = u.pop(col)
+                if all(a is not None for a in amounts):
+                    funds[("project", col)] = round(sum(amounts), 6)
+        else:
+            u.pop("initial"), u.pop("full_year")
+        rows.append({**u, "funds": funds})
+    return ListResult(rows, problems, projects.total_rows, aggregated=True,
+                      rejected=projects.bad_rows, sheet=projects.sheet,
+                      columns=projects.columns, rejected_units=incomplete)
 
 
 def _money(v: Any, money_unit: str) -> tuple[float | None, tuple[str, dict] | None]:
