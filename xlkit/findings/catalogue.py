@@ -227,6 +227,18 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                     "自评表全年执行数 {executed} 万元，决算本年支出 {final_spent} 万元", {}),
     "final.not_found": (HINT, "决算中找不到该项目",
                         "项目 {project_code} {project_name} 在决算表中没有找到，无法核对全年执行数", {}),
+    "budget.dept.project": (ERROR, "项目支出全年预算数与预算清单不一致",
+                            "表内项目支出（全年预算数）{project_full_year} 万元，预算清单为 "
+                            "{list_project_full_year} 万元", {}),
+    "budget.dept.basic": (ERROR, "基本支出全年预算数与预算清单不一致",
+                          "表内基本支出（全年预算数）{basic_full_year} 万元，预算清单为 "
+                          "{list_basic_full_year} 万元", {}),
+    "final.dept.project": (ERROR, "项目支出全年执行数与决算不一致",
+                           "表内项目支出（全年执行数）{project_executed} 万元，项目支出决算表中"
+                           "该单位各项目本年支出合计 {final_project_spent} 万元", {}),
+    "final.dept.not_found": (HINT, "决算中找不到该单位的项目",
+                             "单位 {unit_code} {unit_name} 在项目支出决算表中没有项目，"
+                             "无法核对项目支出全年执行数", {}),
     "indicator.full_marks_missed": (ERROR, "定量指标未达目标却得满分",
                                     "「{name}」实际完成值 {actual_value} 未达到年度指标值 {target_value}"
                                     "（{direction}），却得了满分 {score_entered}", {}),

@@ -103,13 +103,15 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
     final_rows = [r for imp in finals if getattr(imp, "kind", "") == "final_projects"
                   for r in records(imp.rows)]
     final = _Index(final_rows, "project_code", "unit_name", "project_name")
+    by_unit = _final_by_unit(final_rows) if level == "unit" else {}
     joined, matched, matches = [], set(), []
     funds = _funds_wide(tables.funds)
     kept_rows = records(kept)
     for p in kept_rows:
         i, how = budget.find(p.get(key), p.get("unit_name"), p.get("unit_name") if
                              level == "unit" else p.get("project_name"))
-        row = dict(p, matched_by=how or "未匹配", finals_given=bool(final_rows))
+        row = dict(p, matched_by=how or "未匹配", finals_given=bool(final_rows),
+                   form_level=level, **_LIST_DEFAULTS)
         row.update(funds.get(p["source_file"], {}))
         matches.append({"file": p["source_file"], key: p.get(key), "matched_by": how or "未匹配"})
         if i is None:
@@ -125,7 +127,11 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
                                      list_code=lst.get(key), file=p["source_file"],
                                      expected=lst.get(key), actual=p.get(key)))
         j, fhow = final.find(p.get("project_code"), p.get("unit_name"), p.get("project_name"))
-        if j is not None:
+        if level == "unit":  # 部门整体: its 项目支出 against the 决算 of the unit's projects
+            spent, fhow = _unit_final(by_unit, p)
+            row.update(final_spent=None, final_balance=None, final_budget=None,
+                       final_project_spent=spent, final_matched_by=fhow)
+        elif j is not None:
             fr = final_rows[j]
             row.update(final_spent=_num(fr.get("final_spent")),
                        final_balance=_num(fr.get("final_balance")),
@@ -217,9 +223,46 @@ def _funds_wide(funds: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+#: The list's columns every joined row has (a rule may name them whatever the form).
+_LIST_DEFAULTS: dict[str, Any] = {
+    "final_project_spent": None, "list_projects": None,
+    **{f"list_{row}_{col}": None for row in ("total", "basic", "personnel", "public", "project")
+       for col in ("initial", "full_year")}}
+
+
+def _final_by_unit(final_rows: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """The 项目支出决算表's 本年支出 by 单位编码 and by normalised 单位名称 ("name:" prefix)."""
+    out: dict[str, list[float]] = {}
+    for r in final_rows:
+        spent = _num(r.get("final_spent"))
+        if spent is None:
+            continue
+        code, name = _code(r.get("unit_code")), normalise(r.get("unit_name"))
+        if code:
+            out.setdefault(code, []).append(spent)
+        if name:
+            out.setdefault("name:" + name, []).append(spent)
+    return out
+
+
+def _unit_final(by_unit: Mapping[str, list[float]], p: Mapping[str, Any]
+                ) -> tuple[float | None, str]:
+    """The sum of a unit's projects in the 决算 and how the unit was matched."""
+    spent = by_unit.get(_code(p.get("unit_code")))
+    if spent:
+        return round(sum(spent), 6), "单位编码"
+    spent = by_unit.get("name:" + normalise(p.get("unit_name")))
+    if spent and normalise(p.get("unit_name")):
+        return round(sum(spent), 6), "单位名称"
+    return None, ""
+
+
 def _list_columns(lst: Mapping[str, Any]) -> dict[str, Any]:
     funds = lst.get("funds") or {}
+    projects = lst.get("projects")
     return {
+        **{f"list_{row}_{col}": _num(v) for (row, col), v in funds.items()},
+        "list_projects": len(projects) if projects else None,
         "list_unit_name": lst.get("unit_name"), "list_project_name": lst.get("project_name"),
         "list_initial": _num(funds.get(("total", "initial"))),
         "list_full_year": _num(funds.get(("total", "full_year"))),
