@@ -123,12 +123,13 @@ def indicator_row(draw, i: int) -> dict[str, Any]:
 
 
 @st.composite
-def project_inputs(draw, n_rows: int) -> dict[str, Any]:
+def project_inputs(draw, n_rows: int, parts: tuple[str, str] = ("fiscal", "carryover")
+                   ) -> dict[str, Any]:
     full = draw(money)
     executed = draw(st.one_of(money, st.just((full or 0) * 1.25)))  # over-execution too
     out: dict[str, Any] = {"funds.total.full_year": full, "funds.total.executed": executed,
-                           "funds.fiscal.full_year": draw(money),
-                           "funds.carryover.full_year": draw(money)}
+                           f"funds.{parts[0]}.full_year": draw(money),
+                           f"funds.{parts[1]}.full_year": draw(money)}
     for i in draw(st.lists(st.integers(0, n_rows - 1), min_size=1, max_size=n_rows,
                            unique=True)):
         out.update(draw(indicator_row(i)))
@@ -151,7 +152,8 @@ def test_random_inputs_recalculate_to_python(tmp_path_factory, libreoffice, data
                        ("dept", load_spec("dept-2020"))):
         lay, built = _built(tmp, spec, name)
         for _ in range(8):
-            cases.append((lay, built, data.draw(project_inputs(len(lay.indicator_rows)))))
+            parts = tuple(r.key for r in spec.funds.rows[1:3])  # dept: 基本支出, 人员经费
+            cases.append((lay, built, data.draw(project_inputs(len(lay.indicator_rows), parts))))
     clay, cbuilt = _built(tmp, load_spec("common-2011"), "common")
     for _ in range(6):
         inputs = {"funds.total.full_year": data.draw(money), "funds.total.arrived": data.draw(money),
