@@ -87,7 +87,8 @@ def _first_value_cell(data: bytes) -> bytes:
 ODD = {  # what the shortcut does not read: the expat scan must
     "prefixed cell": lambda d: d.replace(b"<c ", b'<x:c xmlns:x="http://schemas.openxmlformats.org/'
                                               b'spreadsheetml/2006/main" ', 1),
-    "cell without r": lambda d: d.replace(b'<c r="B2" s="2"/>', b'<c s="2"/>', 1),
+    "cell without r": lambda d: re.sub(rb'<c r="[A-Z]+[0-9]+"( s="[0-9]+"/>)', rb"<c\1", d,
+                                        count=1),  # the first blank cell
     "comment": lambda d: d.replace(b"</row>", b"<!-- note --></row>", 1),
     "CDATA": lambda d: d.replace(b"<v>", b"<v><![CDATA[", 1).replace(b"</v>", b"]]></v>", 1),
     "processing instruction": lambda d: d.replace(b"</row>", b"<?pi x?></row>", 1),
