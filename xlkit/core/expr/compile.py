@@ -17,7 +17,18 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from xlkit.core.cache import BoundedCache
-from xlkit.core.expr.tree import Call, Expr, Lit, Op, PercentPoints, Ref, Refs, percent_flag
+from xlkit.core.expr.tree import (
+    Call,
+    Expr,
+    IsPercent,
+    Lit,
+    Op,
+    PercentPoints,
+    Ref,
+    Refs,
+    percent_flag,
+    percent_shown,
+)
 from xlkit.core.expr.values import (
     COMPARE,
     FUNCTIONS,
@@ -200,6 +211,11 @@ class _Compiler:
             return self.call(e, depth)
         if isinstance(e, PercentPoints):
             return self.percent(e, depth)
+        if isinstance(e, IsPercent):
+            flag = self.atom(Ref(percent_shown(e.ref.name)), depth)
+            t = self.temp()
+            self.emit(depth, f"{t} = bool({flag.code})")
+            return _Atom(t, "bool")
         raise _NotCompiled  # an Expr this compiler does not know: walk it
 
     # --- operators

@@ -220,6 +220,32 @@ class PercentPoints(Expr):
         return number(x) * 100.0
 
 
+@dataclass(frozen=True, eq=False)
+class IsPercent(Expr):
+    """Whether input ``ref``'s cell is formatted as a percentage: what ``PercentPoints`` tests
+    (a target typed as 95% shows "95%", not "95"). Excel: ``LEFT(CELL("format",x),1)="P"``;
+    Python: the environment's ``percent_shown(name)``."""
+
+    ref: Ref
+
+    def excel(self, refs):
+        return f'LEFT(CELL("format",{self.ref.excel(refs)}),1)="P"'
+
+    def functions(self):
+        return {"LEFT", "CELL"}
+
+    def evaluate(self, env):
+        return bool(env.get(percent_shown(self.ref.name)))
+
+
+def percent_shown(name: str) -> str:
+    """The environment's name for "input ``name``'s cell shows a percentage" (what
+    :class:`IsPercent` reads): set by the reader for a %-formatted cell in both its views,
+    whether the value it holds is the cell's (0.97, with ``percent_flag``) or the parsed
+    percent points (97, without)."""
+    return "%%" + name
+
+
 def call(fn: str, *args: Any) -> Call:
     if fn not in ALLOWED_FUNCTIONS:
         raise ValueError(f"{fn} is not allowed in built workbooks")

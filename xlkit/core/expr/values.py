@@ -71,13 +71,32 @@ def number(v: Any) -> float:
     raise FormulaError("#VALUE!")
 
 
+def general_text(v: float) -> str:
+    """A number as text the way ``&`` turns it into text in Excel, WPS, LibreOffice and
+    Gnumeric (the General format of a concatenation): at most 15 significant digits, no
+    trailing zeros, no exponent between 1E-9 and 1E+15 (0.57 × 100 is "57", not
+    "56.99999999999999"). Beyond that range the exponent form (1E+20)."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    s = f"{v:.15g}"
+    if "e" not in s:
+        return s
+    mant, exp = s.split("e")
+    e = int(exp)
+    if -10 < e < 15:
+        d = f"{Decimal(s):f}"
+        return d.rstrip("0").rstrip(".") if "." in d else d
+    return f"{mant}E{'+' if e >= 0 else '-'}{abs(e):02d}"
+
+
 def text(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if is_number(v):
-        return number_text(float(v))
+        return general_text(v)
     return str(v)
 
 
