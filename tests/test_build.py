@@ -12,7 +12,7 @@ from workbooks import ISSUE, TARGETS, cell, name_map
 
 from xlkit.build import build_workbook, write_atomic
 from xlkit.core.expr.tree import disallowed_in, functions_in
-from xlkit.core.layout import SHEET, defined_name
+from xlkit.core.layout import LAST_COL, SHEET, defined_name
 from xlkit.core.meta import META_SHEET, parse_rows, verify
 from xlkit.core.spec import builtin_specs, load_spec
 from xlkit.ooxml.protect import legacy_password_hash
@@ -61,7 +61,9 @@ def test_prefilled_values_and_targets_are_locked_in_place(built):
         assert cell(wb, f).protection.locked, f
     for f in ("funds.total.executed", "ind.0.actual", "ind.0.reason", "signoff.0"):
         assert not cell(wb, f).protection.locked, f
-    assert len(b.layout.indicator_rows) == len(TARGETS)  # only the approved rows
+    # only the approved rows, and a hidden spare row after each 二级指标
+    assert len([r for r in b.layout.indicator_rows if not r.spare]) == len(TARGETS)
+    assert all(r.row in b.layout.hidden_rows for r in b.layout.indicator_rows if r.spare)
 
 
 def test_every_input_has_validation_with_a_chinese_prompt(built):
@@ -155,4 +157,4 @@ def test_built_files_open_with_pandas(built):
     _, path = built
     frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
     assert list(frames)[:2] == [SHEET, "填报说明"]
-    assert frames[SHEET].shape[1] == 13
+    assert frames[SHEET].shape[1] == LAST_COL + 1  # the printed A..I and the helpers J..S

@@ -291,12 +291,12 @@ DAMAGE = {  # name -> (edit, fast code, openpyxl code when it fails for the same
                      "file.corrupt", "file.corrupt"),
     "bad number": (_only(SHEET, lambda b: re.sub(rb"<v>1200</v>", b"<v>12x0</v>", b)),
                    "file.corrupt", "file.corrupt"),
-    "bad reference": (_only(SHEET, lambda b: b.replace(b'r="H6"', b'r="6H"', 1)),
+    "bad reference": (_only(SHEET, lambda b: b.replace(b'r="F6"', b'r="6H"', 1)),
                       "file.corrupt", "file.corrupt"),
     "bad row number": (_only(SHEET, lambda b: b.replace(b'<row r="6"', b'<row r="6.5"', 1)),
                        "file.corrupt", "file.corrupt"),
     "bad shared string": (_only(SHEET, lambda b: b.replace(
-        b'<c r="H6" s="', b'<c r="H6" t="s" s="', 1).replace(b"<v>1200</v>", b"<v>999</v>", 1)),
+        b'<c r="F6" s="', b'<c r="F6" t="s" s="', 1).replace(b"<v>1200</v>", b"<v>999</v>", 1)),
         "file.corrupt", "file.corrupt"),
     "broken workbook": (_only("xl/workbook.xml", lambda b: b[:-20]), "file.corrupt",
                         "file.corrupt"),
@@ -328,9 +328,9 @@ def test_damaged_parts_are_rejected_never_raised(tmp_path, good_return, key, dam
 def test_damage_found_late_is_a_source_error(good_return, tmp_path):
     path = _rezip(good_return, tmp_path / "late.xlsx", DAMAGE["bad number"][0])
     src = ZipXmlSource(path)
-    src.load("自评表", ["H6"])
+    src.load("自评表", ["F6"])
     with pytest.raises(InputError) as exc:
-        src.cell("自评表", "H6")
+        src.cell("自评表", "F6")
     assert exc.value.code == "file.corrupt" and "文件损坏" in str(exc.value)
 
 

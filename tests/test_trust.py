@@ -207,7 +207,7 @@ def test_hidden_rows_and_columns_visible_meta_and_emptied_check(tmp_path, filled
     wb = openpyxl.load_workbook(filled)
     ws = wb["自评表"]
     ws.protection.sheet = False
-    first = cell(wb, "ind.1.score").row
+    first = cell(wb, "header.project_name").row  # header and money rows (no spare rows)
     rows = [first, first + 1, first + 2, first + 5]
     for r in rows:
         ws.row_dimensions[r].hidden = True

@@ -51,6 +51,8 @@ from xlkit.core.layout import (
     SHEET,
     Layout,
     build_layout,
+    header_units,
+    height_key,
     percent_unit,
     plan_rows,
     title_texts,
@@ -364,6 +366,7 @@ class FastBuilder:
                 ("weight",) if ind.scored else ())
             self._subgroups = [frozenset(g.subgroups) for g in ind.groups]
         self._ind_names: list[tuple[str, ...]] = []
+        self._units = header_units(spec)
         self._default_rows: tuple[list, list] | None = None
         rows = (("xlkit", "绩效自评表元数据（请勿修改）"), ("template_id", spec.id),
                 ("template_version", str(spec.version)))
@@ -449,6 +452,8 @@ class FastBuilder:
                     key.append((*[v is None for v in vals], percent_unit(t.get("unit"))))
             if not targets:
                 self._default_rows = key[k0:], pairs[p0:]
+        # the issued texts of more than one line: row heights and page breaks follow them
+        key.append(height_key(self.spec, issue, targets, self._units))
         return tuple(key), pairs, labels
 
     # --- one workbook -------------------------------------------------------------------
@@ -597,13 +602,15 @@ class FastBuilder:
         return tpl
 
     def _placeholders(self, issue: Mapping[str, Any], targets):
-        """An issue and targets of the same shape with neutral values."""
+        """An issue and targets of the same shape: the values themselves (every one becomes
+        a hole; their texts set the row heights, which the shape key holds), the year and
+        the 二级指标 the spec does not list as placeholders."""
         def ph(v):
-            return None if v is None else (1 if isinstance(v, (int, float)) else "x")
+            return v
         out: dict[str, Any] = {"year": 2000}
         for _, src in self._header:
             v = issue.get(src)
-            out[src] = None if v in (None, "") else "x"
+            out[src] = None if v in (None, "") else str(v)
         funds = issue.get("funds") or {}
         out["funds"] = {rc: ph(funds.get(rc)) for _, rc in self._funds
                         if funds.get(rc) is not None}
@@ -859,7 +866,6 @@ def _analyse(key: tuple, data: bytes, layout: Layout, pairs: list[tuple[str, Any
     for j, c in enumerate(layout.cells[:len(title_texts(layout.spec, None))]):
         assert c.col == 0 and c.kind in ("title", "subtitle"), c  # the title rows come first
         spots.append((xl_rowcol_to_cell(c.row, c.col), _Hole("title", j)))
-
     for i, (f, v) in enumerate(pairs):
         if v is not None:
             c = layout.fields[f]

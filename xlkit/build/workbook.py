@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlkit.build.guide import GUIDE_SHEET, guide_lines
 from xlkit.core.expr.tree import FormulaError
-from xlkit.core.layout import COL_WIDTHS, NCOLS, SHEET, Cell, Layout
+from xlkit.core.layout import COL_WIDTHS, HELPER_WIDTHS, NCOLS, SHEET, Cell, Layout
 from xlkit.core.meta import META_SHEET, MetaRecord
 from xlkit.ooxml.protect import lock_structure
 
@@ -54,6 +54,8 @@ class _Formats:
             p.update(font_size=16, bold=True, border=0)
         elif kind == "caption":
             p.update(border=0, align="right")
+        elif kind == "helper":  # the helper columns' caption: on screen only
+            p.update(border=0, align="left", font_color="#7F7F7F", italic=True)
         elif kind == "subtitle":  # the year line under the title: （2021年度）
             p.update(font_size=12, border=0)
         elif kind == "seal":  # 填报单位（公章）：, 单位负责人（签章）：  年 月 日 — signed on paper
@@ -106,7 +108,8 @@ def render(layout: Layout, record: MetaRecord, password: str,
         wb.define_name(name, "=" + ref)
     ws.activate()
     wb.close()
-    return lock_structure(_blank_results_as_text(buf.getvalue()), password)
+    return lock_structure(_blank_results_as_text(buf.getvalue(), frozenset(layout.auto_rows)),
+                          password)
 
 
 #: a formula cell caching "" as xlsxwriter writes it: an untyped (numeric) empty ``<v>``
@@ -114,7 +117,20 @@ _UNTYPED_BLANK = re.compile(rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?)(><f>[^<]*</
 _FORM_PART = "xl/worksheets/sheet1.xml"  # the form is the first sheet added
 
 
-def _blank_results_as_text(xlsx: bytes) -> bytes:
+_ROW_HEAD = re.compile(rb'<row r="([0-9]+)"[^>]*>')
+
+
+def _auto_heights(xml: bytes, rows: frozenset[int]) -> bytes:
+    """The ``rows`` (0-based) without ``customHeight``: their height an estimate that
+    LibreOffice fits to the text on load, and Excel / WPS when a cell of the row is edited."""
+    def sub(m: re.Match) -> bytes:
+        if int(m.group(1)) - 1 in rows:
+            return m.group(0).replace(b' customHeight="1"', b"")
+        return m.group(0)
+    return _ROW_HEAD.sub(sub, xml)
+
+
+def _blank_results_as_text(xlsx: bytes, auto_rows: frozenset[int] = frozenset()) -> bytes:
     """The form's formula cells that give "" cached as an empty text (``t="str"``), as Excel
     and LibreOffice save them: xlsxwriter leaves the type out (a number without a value, to
     make some apps recalculate), which a preview that does not calculate may show as 0."""
@@ -125,15 +141,18 @@ def _blank_results_as_text(xlsx: bytes) -> bytes:
             data = src.read(info)
             if info.filename == _FORM_PART:
                 data = _UNTYPED_BLANK.sub(rb'\1 t="str"\2', data)
+                if auto_rows:
+                    data = _auto_heights(data, auto_rows)
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
 def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) -> None:
-    for col, width in enumerate(COL_WIDTHS):
+    for col, width in enumerate(COL_WIDTHS + HELPER_WIDTHS):
         ws.set_column(col, col, width)
+    hidden = set(layout.hidden_rows)
     for row, height in layout.heights.items():
-        ws.set_row(row, height)
+        ws.set_row(row, height, None, {"hidden": True} if row in hidden else None)
     # One evaluation per layout: walking the trees (~2 ms) beats compiling them (~25 ms), the
     # same values (tests/test_program.py); a blank build starts in a quarter of a second.
     values = layout.evaluate(issued, walk=True)
@@ -141,12 +160,17 @@ def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) ->
         _write_cell(ws, layout, cell, fmt, values)
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, layout.title_rows - 1)
+    if layout.one_page:
+        ws.fit_to_pages(1, 1)
+    else:  # fitted to the width (fonts differ between machines), pages broken between groups
+        ws.fit_to_pages(1, 0)
+        ws.set_h_pagebreaks(layout.breaks)
+    if layout.repeat is not None:
+        ws.repeat_rows(*layout.repeat)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.print_area(0, 0, layout.row, NCOLS - 1)
+    ws.print_area(0, 0, layout.row - 1, NCOLS - 1)
     _conditional_formats(ws, layout, fmt)
 
 
@@ -240,6 +264,10 @@ def _range(cell: Cell) -> str:
 
 def _write_guide(ws, layout: Layout, fmt: _Formats, password: str) -> None:
     ws.set_column(0, 0, 110)
+    ws.set_paper(9)  # A4 landscape, fitted to the page's width
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     for i, (kind, text) in enumerate(guide_lines(layout.spec)):
         ws.write_string(i, 0, text, fmt.get("guide_head" if kind == "head" else "guide"))
     ws.protect(password, PROTECT_OPTIONS)

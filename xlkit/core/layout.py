@@ -22,6 +22,8 @@ binds those declarations to this form's fields, for the builder and the reader a
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +33,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlkit.core import checks, scoring
 from xlkit.core.expr.compile import Rule, compile_rule, run
 from xlkit.core.expr.tree import (
+    AND,
+    IF,
+    ISNUMBER,
+    OR,
     ROUND,
     SUM,
     Call,
     Expr,
     FormulaError,
+    IsPercent,
     Lit,
     Op,
     PercentPoints,
@@ -45,8 +52,19 @@ from xlkit.core.expr.tree import (
 from xlkit.core.spec import DIRECTIONS, TIERS, Spec
 
 SHEET = "自评表"
-NCOLS = 13  # A..M, the printed form's grid
-COL_WIDTHS = (10, 12, 24, 7, 12, 8, 12, 7, 9, 8, 8, 26, 20)
+NCOLS = 9  # A..I, the printed form's grid: the national 项目支出绩效自评表's nine columns
+#: the printed columns' widths (Excel character units): 一级指标 "产出指标（50分）" wraps at its
+#: bracket, 二级指标 "服务对象满意度指标" fits a line, 偏差原因 is the widest
+COL_WIDTHS = (9, 11, 18, 26, 13, 14, 7, 8, 32)
+#: to the right of the print area: a narrow gap column (J), then the helper columns (K..S)
+#: the unit fills or reads on screen and the official form does not print
+GAP_COL = NCOLS
+HELPER = {"direction": 10, "target": 11, "unit": 12, "tier": 13, "qscore": 14, "check": 15,
+          "grp_weight": 16, "grp_score": 17, "grp_check": 18}
+CHECK_COL = HELPER["check"]  # every 校验 cell of the form
+HELPER_WIDTHS = (2, 9, 10, 9, 9, 9, 30, 9, 9, 28)  # J..S
+HELPER_CAPTION = "填报辅助（不打印）"
+LAST_COL = NCOLS + len(HELPER_WIDTHS) - 1  # S
 
 
 @dataclass
@@ -67,6 +85,8 @@ class Cell:
     #: "95" typed there becomes 95% in Excel and WPS, as "95%" does; the rules read such
     #: inputs in percent points (``PercentPoints``)
     percent: bool = False
+    #: a formula cell's text as issued (its row height is estimated from it)
+    text: str | None = None
 
     @property
     def merged(self) -> bool:
@@ -85,6 +105,7 @@ class IndicatorRow:
     level2: str
     row: int
     prefilled: bool = False
+    spare: bool = False  # a hidden spare row the unit may unhide to add an indicator
 
 
 @dataclass
@@ -103,6 +124,17 @@ class Layout:
     keep: list[tuple[int, int]] = field(default_factory=list)
     #: header rows (first, last) repeated at the top of every printed page after their own
     repeat: tuple[int, int] | None = None
+    #: rows written hidden (the spare indicator rows as issued)
+    hidden_rows: list[int] = field(default_factory=list)
+    #: rows whose height is an estimate the application may change: written without
+    #: customHeight, so LibreOffice fits them to their text on load and Excel / WPS when a
+    #: cell of the row is edited (rows where units type text into unmerged cells)
+    auto_rows: set[int] = field(default_factory=set)
+    #: the print plan (:func:`plan_print`): one page (fit to one page) or, for a larger form,
+    #: the rows that start a new page at the fixed ``print_scale`` (percent)
+    one_page: bool = True
+    breaks: list[int] = field(default_factory=list)
+    print_scale: int = 100
     _refs: dict[str, str] | None = field(default=None, repr=False)
     _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
     _read: tuple[dict[str, Expr], dict[str, Rule] | None] | None = field(
@@ -132,6 +164,11 @@ class Layout:
     def formula(self, cell: Cell) -> str:
         assert cell.rule is not None
         return "=" + cell.rule.excel(self.refs())
+
+    def display_fields(self) -> list[str]:
+        """The formula fields that show the unit's own entries as text (the printed
+        年度指标值): no figure; the reader takes them as the sheet shows them."""
+        return [f for f in self.fields if f.endswith(".target_text")]
 
     def inputs(self) -> list[Cell]:
         return [c for c in self.cells if c.kind == "input"]
@@ -219,7 +256,7 @@ class Layout:
 
 
 def _percent_refs(e: Expr, out: set[str]) -> None:
-    if isinstance(e, PercentPoints):
+    if isinstance(e, (PercentPoints, IsPercent)):
         out.add(e.ref.name)
     elif isinstance(e, Op):
         _percent_refs(e.a, out)
@@ -245,8 +282,14 @@ def _points_only(e: Expr, names: frozenset[str]) -> bool:
     if isinstance(e, Call):
         if e.fn == "ISNUMBER" and len(e.args) == 1 and isinstance(e.args[0], Ref):
             return True
+        test = e.args[0] if e.args else None
+        if (e.fn == "IF" and len(e.args) == 3 and isinstance(test, Call)
+                and test.fn == "ISNUMBER" and isinstance(test.args[0], Ref)):
+            # IF(ISNUMBER(x), .., x): where x is not a number its format does not count
+            return (_points_only(e.args[1], names)
+                    and _points_only(e.args[2], names - {test.args[0].name}))
         return all(_points_only(a, names) for a in e.args)
-    return True  # Lit, PercentPoints
+    return True  # Lit, PercentPoints, IsPercent
 
 
 def check_mask(k: int) -> str:
@@ -340,7 +383,194 @@ def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
     site = checks.recommended_site(recommended)
     if site is not None:
         lay.site(site)
+    fit_heights(lay)
+    plan_print(lay)
     return lay
+
+
+# --- row heights and the print plan ---------------------------------------------------
+
+LINE_HEIGHT = 13.5  # points per line of 10 pt text
+ROW_PAD = 4.5
+MIN_HEIGHT = LINE_HEIGHT + ROW_PAD  # one line
+#: A4 landscape (points) less the margins the builder writes (left / right 0.4", top /
+#: bottom 0.6") and room for the footer
+PAGE_WIDTH = 841.9 - 2 * 0.4 * 72
+PAGE_HEIGHT = 595.3 - 2 * 0.6 * 72 - 12
+#: a form whose rows, at the width's scale, need at most this many pages prints fitted to
+#: one page (a typical project form: up to 12 indicators, the blank form); a larger one
+#: prints at the width's scale, breaking between groups
+ONE_PAGE_MAX = 2.0
+#: ... and has at most this many indicator rows showing (the blank form's 2 a subgroup)
+ONE_PAGE_ROWS = 18
+_KINDS_FITTED = frozenset(("label", "head", "prefill", "formula", "input"))
+
+
+def column_units(c0: int, c1: int) -> float:
+    """The width of columns c0..c1 in Excel character units."""
+    widths = COL_WIDTHS + HELPER_WIDTHS
+    return float(sum(widths[c] if c < len(widths) else 8.43 for c in range(c0, c1 + 1)))
+
+
+def text_lines(text: Any, units: float) -> int:
+    """:func:`_text_lines`, remembered for texts (names and targets recur across a run)."""
+    if isinstance(text, str) and len(text) < 512:
+        return _text_lines_cached(text, units)
+    return _text_lines(text, units)
+
+
+_NARROW = frozenset("0123456789.,-+% ")
+
+
+def _text_lines(text: Any, units: float) -> int:
+    """Lines ``text`` wraps to in a cell ``units`` wide at 10 pt: a CJK (or full-width) char
+    takes about 2 units, others about 1.1; each line break starts a line."""
+    if text is None or text == "":
+        return 1
+    room = max(units - 1.0, 1.0)
+    n = 0
+    for para in str(text).split("\n"):
+        w = 0.0
+        for ch in para:
+            w += 2.0 if ord(ch) >= 0x2000 else 1.0 if ch in _NARROW else 1.1
+        n += max(1, math.ceil(w / room - 1e-9))
+    return n
+
+
+_text_lines_cached = functools.lru_cache(maxsize=16384)(_text_lines)
+
+
+def header_units(spec: Spec) -> dict[str, float]:
+    """The width of each header field's value cell, as :func:`_header` lays them out."""
+    out: dict[str, float] = {}
+    pending: list = []
+
+    def flush() -> None:
+        segs = PAIR_SEGS if len(pending) == 2 else [(0, 1), (2, NCOLS - 1)]
+        for k, f in enumerate(pending):
+            out[f.key] = column_units(*segs[2 * k + 1])
+        pending.clear()
+
+    for f in spec.header:
+        if f.wide:
+            flush()
+            out[f.key] = column_units(2, NCOLS - 1)
+        else:
+            pending.append(f)
+            if len(pending) == 2:
+                flush()
+    flush()
+    return out
+
+
+#: the columns whose issued text sets an indicator row's height
+_ROW_TEXTS = (("name", 3), ("target", HELPER["target"]), ("unit", HELPER["unit"]))
+
+
+def height_key(spec: Spec, issue: Mapping[str, Any], targets, units: Mapping[str, float]
+               ) -> tuple:
+    """What of the issued texts sets row heights: (field, lines) of every issued text of more
+    than one line (``units``: :func:`header_units`). Two issues with the same key (and the
+    same shape otherwise) get the same heights and page breaks: the fast builder's template
+    key includes it."""
+    out: list[tuple[Any, int]] = []
+    for f in spec.header:
+        v = issue.get(f.source) if f.source else None
+        if v not in (None, "") and f.key in units:
+            n = text_lines(str(v), units[f.key])
+            if n > 1:
+                out.append((f.key, n))
+    if spec.indicators and targets:
+        e = column_units(4, 4)
+        for i, (_, _, _, t) in enumerate(plan_rows(spec, targets)):
+            if t is None:
+                continue
+            n = max([text_lines(_text_of(t.get(k)), column_units(c, c)) for k, c in _ROW_TEXTS]
+                    + [text_lines(target_display(t.get("direction"), t.get("target"),
+                                                 t.get("unit")), e)])
+            if n > 1:
+                out.append((i, n))
+    return tuple(out)
+
+
+def _text_of(v: Any) -> str:
+    """A text as it sets a row's height (a number shows on one line)."""
+    return v if isinstance(v, str) else ""
+
+
+def fit_heights(lay: Layout) -> None:
+    """Every row at least one line high and as high as the longest pre-filled or label text
+    of a one-row cell needs (a formula cell by its text as issued); rows set higher keep
+    their height."""
+    need: dict[int, float] = {}
+    for c in lay.cells:
+        if c.kind not in _KINDS_FITTED or (c.last_row or c.row) != c.row:
+            continue
+        text = c.text if c.text is not None else c.value
+        if not isinstance(text, str) or text == "":
+            continue  # a number shows in its format on one line (or as ###)
+        h = text_lines(text, column_units(c.col, c.last_col or c.col)) * LINE_HEIGHT + ROW_PAD
+        if h > need.get(c.row, 0.0):
+            need[c.row] = h
+    for r in range(lay.title_rows, lay.row):
+        lay.heights[r] = max(lay.heights.get(r, 0.0), need.get(r, 0.0), MIN_HEIGHT)
+    # a label merged down rows (产出指标 / （50分）) gets the room it needs from its first
+    # row showing, which then keeps its height (an application fits a row to unmerged cells)
+    hidden = set(lay.hidden_rows)
+    for c in lay.cells:
+        last = c.last_row or c.row
+        if last == c.row or c.kind not in ("label", "head") or not c.value or c.text == "":
+            continue
+        shown = [r for r in range(c.row, last + 1) if r not in hidden]
+        if not shown:
+            continue
+        h = text_lines(c.value, column_units(c.col, c.last_col or c.col)) * LINE_HEIGHT + ROW_PAD
+        room = sum(lay.heights.get(r, MIN_HEIGHT) for r in shown)
+        if h > room:
+            lay.heights[shown[0]] = lay.heights.get(shown[0], MIN_HEIGHT) + h - room
+            lay.auto_rows.discard(shown[0])
+
+
+def print_width() -> float:
+    """The printed columns' width in points (Excel: a column w units wide is 7w + 5 pixels
+    of the default font)."""
+    return sum(int(7 * w + 5) for w in COL_WIDTHS) * 0.75
+
+
+def plan_print(lay: Layout) -> None:
+    """One page, or the rows that start a page at the width's scale: a page breaks only
+    between the ``keep`` ranges (a range longer than a page breaks where it must); every page
+    after the first repeats the ``repeat`` rows."""
+    scale = min(1.0, PAGE_WIDTH / print_width())
+    lay.print_scale = int(scale * 100)
+    scale = lay.print_scale / 100
+    hidden = set(lay.hidden_rows)
+
+    def height(r: int) -> float:
+        return 0.0 if r in hidden else lay.heights.get(r, 15.0) * scale
+
+    total = sum(height(r) for r in range(lay.row))
+    lay.breaks = []
+    shown = sum(1 for x in lay.indicator_rows if not x.spare)
+    lay.one_page = total <= PAGE_HEIGHT * ONE_PAGE_MAX and shown <= ONE_PAGE_ROWS
+    if lay.one_page:
+        return
+    repeat = sum(height(r) for r in range(lay.repeat[0], lay.repeat[1] + 1)) if lay.repeat else 0
+    kept = {}
+    for a, b in lay.keep:
+        kept[a] = max(kept.get(a, a), b)
+    used, r = 0.0, 0
+    while r < lay.row:
+        last = kept.get(r, r)
+        block = sum(height(x) for x in range(r, last + 1))
+        if block > PAGE_HEIGHT - repeat:  # longer than a page: row by row
+            last = r
+            block = height(r)
+        if used > 0 and used + block > PAGE_HEIGHT:
+            lay.breaks.append(r)
+            used = repeat if lay.repeat and r > lay.repeat[1] else 0.0
+        used += block
+        r = last + 1
 
 
 def _label(lay: Layout, row: int, c0: int, c1: int, text: str, r1: int | None = None,
@@ -384,6 +614,10 @@ def _title(lay: Layout, issue) -> None:
 
 
 def _header(lay: Layout, issue) -> None:
+    # the helper columns' caption, beside the title (on screen only: outside the print area)
+    _label(lay, 0, HELPER["direction"], LAST_COL,
+           f"{HELPER_CAPTION}：指标方向、指标值、计量单位、定性档次和得分在右侧浅黄色格填写；"
+           "“校验”列提示需要修改之处。这些列不在打印页上。", kind="helper")
     pending: list = []
     for f in lay.spec.header:
         value = issue.get(f.source) if f.source else None
@@ -404,11 +638,15 @@ def _header(lay: Layout, issue) -> None:
     _flush_pairs(lay, pending)
 
 
+#: a header line of two fields: 主管部门 | value | 实施单位 | value (seed 001)
+PAIR_SEGS = ((0, 1), (2, 4), (5, 6), (7, NCOLS - 1))
+
+
 def _flush_pairs(lay: Layout, pairs) -> None:
     if not pairs:
         return
     r = lay.row
-    segs = spans([2, 5, 2, 4]) if len(pairs) == 2 else [(0, 1), (2, NCOLS - 1)]
+    segs = PAIR_SEGS if len(pairs) == 2 else [(0, 1), (2, NCOLS - 1)]
     for i, (f, value) in enumerate(pairs):
         (l0, l1), (v0, v1) = segs[2 * i], segs[2 * i + 1]
         _label(lay, r, l0, l1, f.label)
@@ -435,18 +673,27 @@ def _tasks(lay: Layout) -> None:
 
 
 def _funds(lay: Layout, issue) -> None:
+    """The money block of seed 001: its title down column A, the row labels in B (B..C when
+    the columns leave room), a column per fund column, then 分值 / 执行率 / 得分. The funds
+    check (资金校验) is a helper cell beside the block, off the printed page."""
     f = lay.spec.funds
     ex = f.execution
     r0 = lay.row
     heads = [c.label for c in f.columns] + (["分值", "执行率", "得分"] if ex else [])
-    segs = spans([2] * len(f.columns) + ([1, 1, 2] if ex else []), 3)
-    _label(lay, r0, 0, 2, f.title, kind="head")
+    n = len(heads)
+    if n > NCOLS - 2:
+        raise ValueError(f"{f.title}有 {n} 列，打印表的 {NCOLS} 列放不下（最多 {NCOLS - 2} 列）")
+    first = 3 if n <= NCOLS - 3 else 2  # the first money column
+    segs = spans([1] * n, first)
+    last = r0 + len(f.rows)
+    _label(lay, r0, 0, 0, wrap_label(f.title), r1=last, kind="head")
+    _label(lay, r0, 1, first - 1, "", kind="head")
     for (c0, c1), name in zip(segs, heads, strict=True):
         _label(lay, r0, c0, c1, name, kind="head")
     prefill = issue.get("funds") or {}
     for i, row in enumerate(f.rows):
         r = r0 + 1 + i
-        _label(lay, r, 0, 2, row.label)
+        _label(lay, r, 1, first - 1, row.label)
         for j, col in enumerate(f.columns):
             c0, c1 = segs[j]
             amount = prefill.get((row.key, col.key)) if col.source else None
@@ -465,27 +712,33 @@ def _funds(lay: Layout, issue) -> None:
                      rule=scoring.execution_rate_rule(budget, executed)))
         lay.add(Cell(r, s0, "formula", None, "exec.score", r, s1, "score",
                      rule=scoring.execution_score_rule(Ref("exec.weight"), Ref("exec.rate"))))
-    lay.row = r0 + 1 + len(f.rows)
-    _funds_check(lay)
+    lay.row = last + 1
+    _funds_check(lay, r0, last)
 
 
-def _funds_check(lay: Layout) -> None:
+def _funds_check(lay: Layout, head: int, last: int) -> None:
     f = lay.spec.funds
     site = checks.funds_site(f, "check.funds", list(lay.fields),
                              [n for n, c in lay.fields.items() if c.kind == "input"])
     if site is None:
         return
     lay.site(site)
-    r = lay.row
-    _label(lay, r, 0, 2, "资金校验")
-    lay.add(Cell(r, 3, "check", None, "check.funds", r, NCOLS - 1, rule=site.rule()))
-    lay.row += 1
+    _label(lay, head, CHECK_COL, CHECK_COL, "资金校验", kind="head")
+    lay.add(Cell(head + 1, CHECK_COL, "check", None, "check.funds", last, CHECK_COL,
+                 rule=site.rule()))
     rate = lay.fields.get("exec.rate")
     if rate is not None and f.execution is not None:  # 执行率 red when 执行数 > 预算数
         over = f"funds.{f.execution.row}.executed"
         for b in site.checks:
             if b.check.code == "check.over_execution" and b.field == over:
                 lay.highlights.append((rate, b.when))
+
+
+def wrap_label(text: str) -> str:
+    """A label of a narrow column broken before its bracket: "产出指标\n（50分）", not
+    "产出指标（50分" / "）"."""
+    k = text.find("（")
+    return text[:k] + "\n" + text[k:] if k > 2 else text
 
 
 def sum_of(parts: Sequence[Expr]) -> Expr:
@@ -496,11 +749,11 @@ def _goals(lay: Layout) -> None:
     g = lay.spec.goals
     assert g is not None
     r = lay.row
-    _label(lay, r, 0, 1, g.title, r1=r + 1)
-    _label(lay, r, 2, 6, g.columns[0], kind="head")
-    _label(lay, r, 7, NCOLS - 1, g.columns[1], kind="head")
-    _value(lay, r + 1, 2, 6, "goals.expected", vtype="longtext", prompt=f"请填写{g.columns[0]}")
-    _value(lay, r + 1, 7, NCOLS - 1, "goals.actual", vtype="longtext",
+    _label(lay, r, 0, 0, g.title, r1=r + 1)
+    _label(lay, r, 1, 4, g.columns[0], kind="head")
+    _label(lay, r, 5, NCOLS - 1, g.columns[1], kind="head")
+    _value(lay, r + 1, 1, 4, "goals.expected", vtype="longtext", prompt=f"请填写{g.columns[0]}")
+    _value(lay, r + 1, 5, NCOLS - 1, "goals.actual", vtype="longtext",
            prompt=f"请填写{g.columns[1]}")
     lay.heights[r + 1] = 60
     lay.row = r + 2
@@ -523,21 +776,37 @@ def _wide_input(lay: Layout, label: str, field_name: str, height: float = 30) ->
 
 # --- indicators ----------------------------------------------------------------------
 
-SCORED_COLUMNS = (  # (field, header, first col, last col)
-    ("name", "三级指标", 2, 2), ("direction", "指标方向", 3, 3), ("target", "年度指标值", 4, 4),
-    ("unit", "计量单位", 5, 5), ("actual", "实际完成值", 6, 6), ("weight", "分值", 7, 7),
-    ("tier", "定性档次", 8, 8), ("qscore", "定性得分", 9, 9), ("score", "得分", 10, 10),
-    ("reason", "偏差原因分析及改进措施", 11, 11), ("check", "校验", 12, 12),
+#: (field, header, first col, last col): the printed columns D..I in the national order,
+#: then the helper columns K.. (outside the print area). 年度指标值 (E) shows what the target
+#: says ("≥100%"): a formula over the helper inputs 指标方向 / 指标值 / 计量单位.
+SCORED_COLUMNS = (
+    ("name", "三级指标", 3, 3), ("target_text", "年度指标值", 4, 4),
+    ("actual", "实际完成值", 5, 5), ("weight", "分值", 6, 6), ("score", "得分", 7, 7),
+    ("reason", "偏差原因分析及改进措施", 8, 8),
+    ("direction", "指标方向", HELPER["direction"], HELPER["direction"]),
+    ("target", "指标值", HELPER["target"], HELPER["target"]),
+    ("unit", "计量单位", HELPER["unit"], HELPER["unit"]),
+    ("tier", "定性档次", HELPER["tier"], HELPER["tier"]),
+    ("qscore", "定性得分", HELPER["qscore"], HELPER["qscore"]),
+    ("check", "校验", CHECK_COL, CHECK_COL),
 )
+#: the plain table of common-2011 (seed 002: 目标值 / 实际完成指标值 / 完成进度) in the same grid
 PLAIN_COLUMNS = (
-    ("name", "三级指标", 2, 2), ("direction", "指标方向", 3, 3), ("target", "目标值", 4, 4),
-    ("unit", "计量单位", 5, 5), ("actual", "实际完成值", 6, 6), ("progress", "完成进度", 7, 8),
-    ("reason", "偏差原因及说明", 9, 12),
+    ("name", "三级指标", 3, 3), ("target_text", "目标值", 4, 4),
+    ("actual", "实际完成值", 5, 5), ("progress", "完成进度", 6, 7),
+    ("reason", "偏差原因及说明", 8, 8),
+    ("direction", "指标方向", HELPER["direction"], HELPER["direction"]),
+    ("target", "指标值", HELPER["target"], HELPER["target"]),
+    ("unit", "计量单位", HELPER["unit"], HELPER["unit"]),
 )
+#: the group's helper cells beside its rows (scored tables)
+GROUP_HEADS = (("grp_weight", "一级分值"), ("grp_score", "一级得分"),
+               ("grp_check", "一级指标校验"))
 
 
 def plan_rows(spec: Spec, targets) -> list[tuple[int, str, str, Mapping | None]]:
-    """(group index, level1, level2, approved target or None) for every indicator row."""
+    """(group index, level1, level2, approved target or None) for every indicator row
+    (the spare rows are not planned: :func:`build_layout` adds them to each subgroup)."""
     ind = spec.indicators
     assert ind is not None
     out = []
@@ -554,46 +823,90 @@ def plan_rows(spec: Spec, targets) -> list[tuple[int, str, str, Mapping | None]]
     return out
 
 
+def target_text_rule(direction: Expr, target: Expr, unit: Expr) -> Expr:
+    """What the printed 年度指标值 shows: ≥ / ≤ and the target with its unit ("≥100%",
+    "≤60分钟"), the text of a qualitative target as it is ("及时拨付"); "=" and 定性 show no
+    sign. A target in a %-formatted cell (typed as 95%) reads in percent points and shows
+    "95%" (its % once, with or without the unit %)."""
+    sign = IF(OR(direction.eq("≥"), direction.eq("≤")), direction, "")
+    pct = IF(AND(IsPercent(target), unit.ne("%"), unit.ne("％")), "%", "")  # type: ignore[arg-type]
+    # rounded to 10 decimals, as the reader parses percentages: 1.2 in a %-formatted cell
+    # shows "120", never Gnumeric's "120.00000000000001"
+    shown = IF(ISNUMBER(target), ROUND(PercentPoints(target), 10).cat(pct),  # type: ignore[arg-type]
+               target)
+    return IF(target.eq(""), "", sign.cat(shown).cat(unit))
+
+
+_TARGET_TEXT = target_text_rule(Ref("d"), Ref("t"), Ref("u"))
+
+
+def target_display(direction: Any, target: Any, unit: Any) -> str:
+    """:func:`target_text_rule` of issued values (no percent format): the text the printed
+    年度指标值 of an issued row shows, for its row height."""
+    try:
+        v = _TARGET_TEXT.evaluate({"d": direction, "t": target, "u": unit})
+    except FormulaError:
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
 def _indicators(lay: Layout, targets) -> None:
+    """The 绩效指标 table: its head row (repeated on every printed page), then per 一级指标
+    group its rows, each 二级指标 followed by ``spare_rows_per_subgroup`` hidden spare rows.
+    The groups' weight and score sums and checks sit in helper columns beside the group
+    (the national form prints no 小计 rows); each group prints on one page."""
     ind = lay.spec.indicators
     assert ind is not None
     scored = ind.scored
     columns = SCORED_COLUMNS if scored else PLAIN_COLUMNS
-    r = lay.row
-    _label(lay, r, 0, NCOLS - 1, ind.title, kind="head")
-    r += 1
-    _label(lay, r, 0, 0, "一级指标", kind="head")
-    _label(lay, r, 1, 1, "二级指标", kind="head")
-    for _, head, c0, c1 in columns:
-        _label(lay, r, c0, c1, head, kind="head")
+    head = r = lay.row
+    _label(lay, r, 0, 0, ind.title, kind="head")
+    _label(lay, r, 1, 1, "一级指标", kind="head")
+    _label(lay, r, 2, 2, "二级指标", kind="head")
+    for _, text, c0, c1 in columns:
+        _label(lay, r, c0, c1, text, kind="head")
+    if scored:
+        for key, text in GROUP_HEADS:
+            _label(lay, r, HELPER[key], HELPER[key], text, kind="head")
+    lay.repeat = (head, head)
     r += 1
     plan = plan_rows(lay.spec, targets)
-    i = 0
+    spare_index = len(plan)  # the spare rows' fields come after the planned rows'
     for gi, g in enumerate(ind.groups):
-        rows = [p for p in plan if p[0] == gi]
+        rows = [(i, p) for i, p in enumerate(plan) if p[0] == gi]
         if not rows:
             continue
         g_first = r
+        in_group: list[int] = []
+        for sub in dict.fromkeys(p[2] for _, p in rows):
+            s_first = r
+            for i, (_, level1, level2, target) in rows:
+                if level2 == sub:
+                    _indicator_row(lay, r, i, gi, level1, level2, target, scored)
+                    in_group.append(i)
+                    r += 1
+            for _ in range(ind.spare_rows_per_subgroup):
+                _indicator_row(lay, r, spare_index, gi, g.name, sub, None, scored, spare=True)
+                in_group.append(spare_index)
+                spare_index += 1
+                r += 1
+            # fits column C by its width (a label from the targets merged down its rows)
+            _label(lay, s_first, 2, 2, sub, r1=r - 1).text = ""
         g_label = f"{g.name}（{g.weight:g}分）" if scored and g.weight is not None else g.name
-        sub_start = r
-        for k, (_, level1, level2, target) in enumerate(rows):
-            _indicator_row(lay, r, i, gi, level1, level2, target, scored)
-            last_of_sub = k == len(rows) - 1 or rows[k + 1][2] != level2
-            if last_of_sub:
-                _label(lay, sub_start, 1, 1, level2, r1=r)
-                sub_start = r + 1
-            i += 1
-            r += 1
+        _label(lay, g_first, 0, 0, "", r1=r - 1)
+        _label(lay, g_first, 1, 1, wrap_label(g_label), r1=r - 1)
         if scored:
-            _group_total(lay, r, gi, g.weight or 0.0, range(i - len(rows), i))
-            r += 1
-        _label(lay, g_first, 0, 0, g_label, r1=r - 1)
+            _group_total(lay, g_first, r - 1, gi, g.weight or 0.0, in_group)
+        lay.keep.append((head if g_first == head + 1 else g_first, r - 1))
     lay.row = r
 
 
 def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: str,
-                   target: Mapping | None, scored: bool) -> None:
-    lay.indicator_rows.append(IndicatorRow(i, gi, level1, level2, r, target is not None))
+                   target: Mapping | None, scored: bool, spare: bool = False) -> None:
+    lay.indicator_rows.append(IndicatorRow(i, gi, level1, level2, r, target is not None, spare))
+    if spare:
+        lay.hidden_rows.append(r)
+    lay.auto_rows.add(r)
     p = f"ind.{i}."
     t = target or {}
     cols = {k: (c0, c1) for k, _, c0, c1 in (SCORED_COLUMNS if scored else PLAIN_COLUMNS)}
@@ -605,9 +918,15 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     put("name", "text", "请填写三级指标名称", t.get("name"))
     put("direction", "direction", "≥ 越大越好；≤ 越小越好；= 等于目标；定性 按档次打分",
         t.get("direction"), choices=DIRECTIONS)
-    put("target", "any", "定量指标填数字（百分比填 95 或 95% 均可），定性指标填文字",
-        t.get("target"))
+    put("target", "any", "定量指标填数字（百分比填 95 或 95% 均可），定性指标填文字；"
+        "左侧“年度指标值”按方向、指标值和计量单位显示", t.get("target"))
     put("unit", "text", "如：%、人、万元、天", t.get("unit"))
+    c0, c1 = cols["target_text"]
+    ref = {k: Ref(p + k) for k in ("direction", "target", "actual", "weight", "tier", "qscore",
+                                   "score", "reason", "unit")}
+    lay.add(Cell(r, c0, "formula", None, p + "target_text", r, c1, "text",
+                 rule=target_text_rule(ref["direction"], ref["target"], ref["unit"]),
+                 text=target_display(t.get("direction"), t.get("target"), t.get("unit"))))
     pct = percent_unit(t.get("unit"))
     put("actual", "any", "填百分数，如 95 或 95%（均按 95% 计分）" if pct else
         "定量指标填数字，单位与年度指标值相同（百分比填 95 或 95% 均可）；定性指标填文字",
@@ -615,7 +934,6 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     if not scored:
         put("progress", "text", "如：已完成、100%")
         put("reason", "longtext", "未完成的说明原因")
-        lay.heights[r] = 30
         # the plain table of the 2011 form has no 校验 column: its checks are the reader's
         lay.site(checks.row_site(i, level2, False, None))
         return
@@ -625,8 +943,6 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     put("qscore", "score", "定性指标在 0 至分值之间打分，且须在所选档次区间内",
         max_ref=p + "weight")
     put("reason", "longtext", "得分低于分值时必须填写偏差原因及改进措施")
-    ref = {k: Ref(p + k) for k in ("direction", "target", "actual", "weight", "tier", "qscore",
-                                   "score", "reason", "unit")}
     reverse_rule = lay.spec.indicators.reverse_rule if lay.spec.indicators else "ratio"
     rule = scoring.indicator_score_rule(ref["direction"], ref["target"], ref["actual"],
                                         ref["weight"], ref["qscore"], reverse_rule,
@@ -638,7 +954,6 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     site = checks.row_site(i, level2, True, p + "check")
     lay.site(site)
     lay.add(Cell(r, c0, "check", None, p + "check", r, c1, rule=site.rule()))
-    lay.heights[r] = 30
 
 
 def percent_unit(unit: Any) -> bool:
@@ -646,21 +961,23 @@ def percent_unit(unit: Any) -> bool:
     return isinstance(unit, str) and unit.strip() in ("%", "％")
 
 
-def _group_total(lay: Layout, r: int, gi: int, weight: float, rows: range) -> None:
-    cols = {k: (c0, c1) for k, _, c0, c1 in SCORED_COLUMNS}
-    _label(lay, r, 1, 6, "小计")
-    weights = Refs(tuple(f"ind.{i}.weight" for i in rows))
+def _group_total(lay: Layout, first: int, last: int, gi: int, weight: float,
+                 rows: Sequence[int]) -> None:
+    """The group's weight and score sums and its check, in helper cells down its rows."""
+    weights = Refs(tuple(f"ind.{i}.weight" for i in rows))  # in row order: one range
     scores = Refs(tuple(f"ind.{i}.score" for i in rows))
-    lay.add(Cell(r, cols["weight"][0], "formula", None, f"grp.{gi}.weight", r,
-                 cols["weight"][1], "weight", rule=ROUND(SUM(weights), 2)))
-    lay.add(Cell(r, cols["score"][0], "formula", None, f"grp.{gi}.score", r, cols["score"][1],
-                 "score", rule=scoring.total_rule([scores])))
+    c = HELPER["grp_weight"]
+    lay.add(Cell(first, c, "formula", None, f"grp.{gi}.weight", last, c, "weight",
+                 rule=ROUND(SUM(weights), 2)))
+    c = HELPER["grp_score"]
+    lay.add(Cell(first, c, "formula", None, f"grp.{gi}.score", last, c, "score",
+                 rule=scoring.total_rule([scores])))
     ind = lay.spec.indicators
     assert ind is not None
     site = checks.group_site(gi, ind.groups[gi].name, weight, weights.names, f"grp.{gi}.check")
     lay.site(site)
-    lay.add(Cell(r, cols["check"][0], "check", None, f"grp.{gi}.check", r, cols["check"][1],
-                 rule=site.rule()))
+    c = HELPER["grp_check"]
+    lay.add(Cell(first, c, "check", None, f"grp.{gi}.check", last, c, rule=site.rule()))
 
 
 # --- scorecard (common-2011) ----------------------------------------------------------
@@ -764,32 +1081,44 @@ def _score_parts(lay: Layout) -> list[Expr]:
     return parts
 
 
+def _weight_parts(lay: Layout) -> list[Expr]:
+    """The form's weights: the execution weight and every indicator's (spare rows too)."""
+    parts: list[Expr] = []
+    if "exec.weight" in lay.fields:
+        parts.append(Ref("exec.weight"))
+    if lay.spec.indicators and lay.spec.indicators.scored and lay.indicator_rows:
+        parts.append(Refs(tuple(f"ind.{r.index}.weight" for r in lay.indicator_rows)))
+    if lay.spec.scorecard:
+        n = sum(len(g.items) for g in lay.spec.scorecard.groups)
+        parts.append(Refs(tuple(f"card.{i}.weight" for i in range(n))))
+    return parts
+
+
 def _total(lay: Layout) -> None:
+    """总分 as in seed 001: "总分" across A..F, the weights summed under 分值 (100), the total
+    under 得分; then 等次 with its bands. The weights check is a helper cell of the row."""
     r = lay.row
-    _label(lay, r, 0, 2, "总分", kind="head")
-    lay.add(Cell(r, 3, "formula", None, "total", r, 5, "score",
+    _label(lay, r, 0, 5, "总分", kind="head")
+    lay.add(Cell(r, 6, "formula", None, "total_weight", r, 6, "weight",
+                 rule=ROUND(SUM(*_weight_parts(lay)), 2)))
+    lay.add(Cell(r, 7, "formula", None, "total", r, 7, "score",
                  rule=scoring.total_rule(_score_parts(lay))))
-    _label(lay, r, 6, 7, "等次", kind="head")
-    lay.add(Cell(r, 8, "formula", None, "grade", r, 9, "text",
-                 rule=scoring.grade_rule(Ref("total"), lay.spec.grades)))
-    bands = "；".join(f"{g.name} ≥ {g.min:g}" if g.min else f"{g.name} < {prev:g}"
-                      for g, prev in zip(lay.spec.grades,
-                                         [0.0] + [g.min for g in lay.spec.grades], strict=False))
+    _label(lay, r, 8, NCOLS - 1, "")
     spec = lay.spec
     if spec.indicators and spec.indicators.scored and lay.indicator_rows:
-        # the form's weights add up to 100: checked in the 校验 column of the 总分 row
-        _label(lay, r, 10, NCOLS - 2, bands)
+        # the form's weights add up to 100: checked beside the 总分 row
         exec_weight = spec.execution_weight + (
             sum(g.weight for g in spec.scorecard.groups) if spec.scorecard else 0)
         weights = [f"ind.{x.index}.weight" for x in lay.indicator_rows]
         site = checks.form_site(exec_weight, weights, "check.total")
         lay.site(site)
-        lay.add(Cell(r, NCOLS - 1, "check", None, "check.total", r, NCOLS - 1,
+        lay.add(Cell(r, CHECK_COL, "check", None, "check.total", r, CHECK_COL,
                      rule=site.rule()))
-    else:
-        _label(lay, r, 10, NCOLS - 1, bands)
-    lay.heights[r] = 24
-    lay.row = r + 1
+    _label(lay, r + 1, 0, 6, f"等次（{grade_bands(spec)}）", kind="head")
+    lay.add(Cell(r + 1, 7, "formula", None, "grade", r + 1, 7, "text",
+                 rule=scoring.grade_rule(Ref("total"), spec.grades)))
+    _label(lay, r + 1, 8, NCOLS - 1, "")
+    lay.row = r + 2
 
 
 def _closing(lay: Layout) -> None:

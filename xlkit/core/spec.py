@@ -150,6 +150,9 @@ class Indicators:
     reverse_rule: str
     rows_per_subgroup: int
     groups: tuple[IndicatorGroup, ...]
+    #: hidden input rows after each subgroup's rows: a unit unhides one to add an indicator
+    #: the office did not issue (the sheet scores it like the others)
+    spare_rows_per_subgroup: int = 1
 
 
 @dataclass(frozen=True)
@@ -528,13 +531,16 @@ class _Validator:
         n = self.get(d, "rows_per_subgroup", p, int, required=False, default=2)
         if not 1 <= n <= 20:
             self.err(f"{p}.rows_per_subgroup", f"{n} must be between 1 and 20")
+        spare = self.get(d, "spare_rows_per_subgroup", p, int, required=False, default=1)
+        if not 0 <= spare <= 10:
+            self.err(f"{p}.spare_rows_per_subgroup", f"{spare} must be between 0 and 10")
         groups = []
         for i, g in enumerate(self.seq(d, "groups", p)):
             gp = f"{p}.groups[{i}]"
             w = self.weight(g, "weight", gp, required=scored)
             subs = tuple(str(s) for s in self.seq(g, "subgroups", gp))
             groups.append(IndicatorGroup(self.text(g, "name", gp) or "", w, subs))
-        return Indicators(self.text(d, "title", p) or "", scored, rule, n, tuple(groups))
+        return Indicators(self.text(d, "title", p) or "", scored, rule, n, tuple(groups), spare)
 
     def scorecard(self, d, funds: Funds) -> Scorecard:
         p = "scorecard"

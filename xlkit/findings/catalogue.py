@@ -97,6 +97,9 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "form.hidden_lines": (HINT, "表内有隐藏的行或列",
                           "工作表「{sheet_name}」中有隐藏的{what}：{lines}（下发的表格没有隐藏行列，"
                           "请核对是否遮盖了内容）", {}),
+    "form.spare_hidden": (ERROR, "填写的备用指标行仍被隐藏",
+                          "第 {rows} 行的备用指标已填写并计入得分，但该行仍被隐藏，打印的表上看不到它"
+                          "（请取消隐藏：选中上下两行 → 右键 → 取消隐藏）", {}),
     "form.check_changed": (HINT, "校验公式被删除或改动",
                            "「{label}」的校验公式被删除，表内不再提示该处的问题",
                            {"changed": "「{label}」的校验公式被改动：下发时为 {was}，现为 {now}"}),

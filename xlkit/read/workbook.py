@@ -44,9 +44,17 @@ from typing import Any
 
 from xlkit.core.cache import BoundedCache
 from xlkit.core.checks import ROW, Bound, Site, failing
-from xlkit.core.expr.tree import Call, Op, PercentPoints, Ref, Refs, percent_flag
+from xlkit.core.expr.tree import (
+    Call,
+    Op,
+    PercentPoints,
+    Ref,
+    Refs,
+    percent_flag,
+    percent_shown,
+)
 from xlkit.core.layout import (
-    NCOLS,
+    LAST_COL,
     PLAIN_COLUMNS,
     SCORED_COLUMNS,
     SHEET,
@@ -484,11 +492,13 @@ def spec_field_label(spec: Spec, fld: str, values: dict[str, Any] | None = None)
     if parts[0] == "ind":
         i = int(parts[1])
         name = (values or {}).get(f"ind.{i}.name")
-        heads = {k: h for k, h, *_ in SCORED_COLUMNS + PLAIN_COLUMNS}
+        own = SCORED_COLUMNS if spec.indicators and spec.indicators.scored else PLAIN_COLUMNS
+        heads = {k: h for k, h, *_ in PLAIN_COLUMNS + SCORED_COLUMNS + own}
         nm = name if name else f"第 {i + 1} 个三级指标"
         return f"{nm}·{heads.get(parts[2], parts[2])}"
     names = {"exec.rate": "执行率", "exec.score": "执行得分", "exec.weight": "执行率分值",
-             "total": "总分", "grade": "等次", "goals.expected": "预期目标",
+             "total": "总分", "total_weight": "分值合计", "grade": "等次",
+             "goals.expected": "预期目标",
              "goals.actual": "实际完成情况"}
     if fld in names:
         return names[fld]
@@ -555,6 +565,10 @@ def _check_issued(form: _Form) -> None:
                  now)
 
 
+#: what makes a spare indicator row used
+_SPARE_FILLED = ("name", "target", "actual", "weight", "qscore")
+
+
 def _check_tampering(form: _Form, same_version: bool, exact: bool) -> None:
     """What the figures alone do not show: a formula replaced by another one (compared with
     the formula the spec generates now, in any writer's spelling), a 校验 formula removed or
@@ -588,9 +602,19 @@ def _check_tampering(form: _Form, same_version: bool, exact: bool) -> None:
     hidden = getattr(source, "hidden_lines", None)
     if hidden is not None:
         lines = hidden(SHEET)
-        rows = [r for r in lines.rows if r <= shape.last_row]
-        cols = [(a, min(b, NCOLS)) for a, b in lines.cols if a <= NCOLS]
         file = str(form.path)
+        # the spare indicator rows are issued hidden: hidden and empty they are as issued,
+        # hidden and filled they are scored but not printed
+        spare = {x.row + 1: x.index for x in form.layout.indicator_rows if x.spare}
+        filled = [r for r in lines.rows if r in spare and any(
+            form.env.get(f"ind.{spare[r]}.{k}") not in (None, "") for k in _SPARE_FILLED)]
+        if filled:
+            form.result.findings.append(finding(
+                "form.spare_hidden", sheet=SHEET, cell=f"A{filled[0]}", file=file,
+                rows="、".join(map(str, filled))))
+        rows = [r for r in lines.rows if r <= shape.last_row and r not in spare]
+        last_col = LAST_COL + 1
+        cols = [(a, min(b, last_col)) for a, b in lines.cols if a <= last_col]
         if rows:
             form.result.findings.append(finding(
                 "form.hidden_lines", sheet=SHEET, cell=f"{rows[0]}:{rows[-1]}", file=file,
@@ -662,6 +686,8 @@ def _parse_inputs(form: _Form) -> None:
             p = parse_value(value)
         form.parsed[fld] = p
         v = form.env[fld] = _env_value(form, fld, c, p)
+        if raw.percent and fld in percent:  # the cell shows a percentage (IsPercent)
+            form.env[percent_shown(fld)] = True
         if raw.percent and fld in percent and not (
                 points and v.__class__ is float and value.__class__ in (float, int)):
             differs[fld], differs[percent_flag(fld)] = _sheet_value(value), True
@@ -728,6 +754,11 @@ def _evaluate(form: _Form, walk: bool) -> None:
         return
     form.shown_env = {**form.env, **form.differs}
     form.shown = layout.evaluate(form.shown_env, walk=walk, read=True)
+    # the printed 年度指标值 repeats what the unit typed: it is what the sheet shows (no
+    # figure to recompute; the score reads the target as parsed)
+    for fld in layout.display_fields():
+        if fld in form.shown:
+            form.computed[fld] = form.shown[fld]
     _explain_differences(form)
 
 
@@ -879,7 +910,7 @@ def _check_formulas(form: _Form) -> None:
         want = _figure(form.computed.get(fld))
         sheet = _figure(form.shown.get(fld))
         shown = raw.value
-        if isinstance(shown, str):
+        if isinstance(shown, str) and form.layout.fields[fld].vtype != "text":
             p = parse_value(shown)
             shown = p.value if p.is_number else (None if p.kind == "blank" else shown)
         if form.source.has_formulas and raw.formula is None:
@@ -1094,6 +1125,8 @@ def _records(form: _Form) -> None:
     if spec.indicators:
         for r in form.layout.indicator_rows:
             p = f"ind.{r.index}."
+            if r.spare and all(env.get(p + k) in (None, "") for k in _SPARE_FILLED):
+                continue  # a spare row the unit did not use
             t, a = _parsed_field(form, p + "target"), form.parsed.get(p + "actual")
             res.indicators.append({
                 **keys, "row": r.index, "level1": r.level1, "level2": r.level2,
