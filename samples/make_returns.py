@@ -424,10 +424,14 @@ def fill(src: Path, dst: Path, ret: Return) -> None:
     cell("goals.actual").value = ret.achieved
 
     rows = sorted({int(n.split("_")[2]) for n in names if n.startswith("xk_ind_")})
+    form = cell("total").parent
+    hidden = {r for r, d in form.row_dimensions.items() if d.hidden}
     seen = set()
     for i in rows:
         p = f"ind.{i}."
         title = cell(p + "name").value
+        if title is None and cell(p + "name").row in hidden:
+            continue  # a spare row, left hidden and empty as issued
         if title not in ret.indicators:
             raise KeyError(f"{ret.project}: no value for indicator {title!r}")
         seen.add(title)

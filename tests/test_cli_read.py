@@ -16,10 +16,16 @@ from workbooks import ISSUE, TARGETS, fill
 
 from xlkit.build import build_workbook, write_atomic
 from xlkit.cli import main
+from xlkit.core.layout import build_layout
 from xlkit.core.spec import load_spec
 
 #: Apache POI's hostile spreadsheets (Apache-2.0: data/corpus/LICENSE-apache-poi.txt, NOTICE).
 HOSTILE = Path(__file__).resolve().parent / "data" / "corpus" / "hostile"
+
+
+#: the 偏差原因 cell of the first indicator, where check.reason_missing points
+REASON = build_layout(load_spec("project-2020"), ISSUE, TARGETS).fields[
+    "ind.0.reason"].address.replace("$", "")
 
 
 def run(*args):
@@ -45,7 +51,7 @@ def test_validate_verdicts_and_exit_codes(returns):
     r = run("validate", returns / "good.xlsx", returns / "bad.xlsx")
     assert r.exit_code == 1
     assert f"== {returns / 'bad.xlsx'}" in r.output
-    assert "[错误] check.reason_missing 自评表!L15" in r.output
+    assert f"[错误] check.reason_missing 自评表!{REASON}" in r.output
     assert "有 1 个错误" in r.output
     (returns / "x.xlsx").write_bytes(b"garbage")
     r = run("validate", returns)
@@ -57,7 +63,7 @@ def test_validate_json(returns):
     data = json.loads(r.output[r.output.index("["):])
     assert data[0]["errors"] == 1
     f = next(x for x in data[0]["findings"] if x["code"] == "check.reason_missing")
-    assert (f["sheet"], f["cell"], f["severity"]) == ("自评表", "L15", "错误")
+    assert (f["sheet"], f["cell"], f["severity"]) == ("自评表", REASON, "错误")
 
 
 def test_read_writes_xlsx_with_chinese_headers_csv_and_parquet_message(tmp_path, returns):
