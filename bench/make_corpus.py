@@ -123,6 +123,8 @@ def answers(layout, row: dict, targets: list[dict], rng: random.Random
                                  if executed > row["carryover"] else executed,
                                  a["funds.carryover.executed"]: min(row["carryover"], executed)}
     for r in layout.indicator_rows:
+        if r.spare:  # hidden spare rows stay empty: the unit adds no indicator
+            continue
         p = f"ind.{r.index}."
         t = targets[r.index]
         direction, target, weight = t["direction"], t["target"], t["weight"]
