@@ -256,3 +256,23 @@ def test_bounded_cache_recent_is_lru():
     assert c.recent("missing") is None
     with pytest.raises(ValueError):
         BoundedCache(0)
+
+
+def test_hidden_lines_read_from_the_tags_agree_with_the_parser():
+    """The quick path (only the tags that say hidden) and the parser give the same lines."""
+    import io
+
+    from xlkit.ooxml.parts import hidden_lines
+
+    cases = [
+        b'<worksheet><cols><col min="3" max="4" hidden="1"/></cols><sheetData>'
+        b'<row r="2" hidden="1"><c r="A2" t="inlineStr"><is><t>x hidden="1"</t></is></c></row>'
+        b'<row r="5" spans="1:2" hidden=\'true\'/><row r="6" hidden="0"/></sheetData></worksheet>',
+        b'<x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r="9" hidden="1"/>'
+        b'</x:sheetData></x:worksheet>',
+        b'<worksheet><sheetData><row hidden="1"/><row/><row hidden="1"/></sheetData></worksheet>',
+        b'<worksheet><sheetData><row r="3"><c r="A3"><v>1</v></c></row></sheetData>'
+        b'<rowBreaks><brk id="3" hidden="1"/></rowBreaks></worksheet>',
+    ]
+    for xml in cases:
+        assert hidden_lines(xml) == hidden_lines(io.BytesIO(xml)), xml
