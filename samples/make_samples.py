@@ -397,16 +397,7 @@ def build_budget() -> Workbook:
                     cell.alignment = Alignment(vertical="center", wrap_text=col == 5)
 
     row += 1
-    ws.cell(row=row, column=1, value="合计")
-    for col in range(1, ncol + 1):
-        cell = ws.cell(row=row, column=col)
-        cell.font = BOLD
-        cell.fill = TOTAL_FILL
-        cell.border = BORDER
-    for header in MONEY_COLUMNS:
-        cell = ws.cell(row=row, column=BUDGET_HEADERS.index(header) + 1)
-        cell.value = _number(totals[header])
-        cell.number_format = MONEY_FORMAT
+    _total_row(ws, row, ncol, {h: BUDGET_HEADERS.index(h) + 1 for h in MONEY_COLUMNS}, totals)
 
     ws.freeze_panes = "A3"
     _widths(ws, dict(zip(BUDGET_HEADERS, (10, 28, 24, 18, 46, 13, 13, 13, 13, 11, 9, 14),
@@ -449,16 +440,7 @@ def build_unit_list() -> Workbook:
                 cell.number_format = "@"
                 cell.alignment = Alignment(vertical="center")
     row += 1
-    ws.cell(row=row, column=1, value="合计")
-    for col in range(1, ncol + 1):
-        cell = ws.cell(row=row, column=col)
-        cell.font = BOLD
-        cell.fill = TOTAL_FILL
-        cell.border = BORDER
-    for header in money_headers:
-        cell = ws.cell(row=row, column=UNIT_LIST_HEADERS.index(header) + 1)
-        cell.value = _number(totals[header])
-        cell.number_format = MONEY_FORMAT
+    _total_row(ws, row, ncol, {h: UNIT_LIST_HEADERS.index(h) + 1 for h in money_headers}, totals)
     ws.freeze_panes = "A3"
     _widths(ws, dict(zip(UNIT_LIST_HEADERS, (10, 28, 24, *([12] * 8), 9, 14), strict=True)))
     return wb
@@ -533,6 +515,20 @@ def main() -> None:
     print(f"wrote {HERE / TARGET_FILE} ({n_rows} indicator rows)")
     print(f"wrote {HERE / UNIT_LIST_FILE} ({len(UNITS)} units)")
 
+
+
+def _total_row(ws, row: int, ncol: int, money_cols: dict[str, int], totals) -> None:
+    """The bold 合计 row of a list sheet: the money columns summed."""
+    ws.cell(row=row, column=1, value="合计")
+    for col in range(1, ncol + 1):
+        cell = ws.cell(row=row, column=col)
+        cell.font = BOLD
+        cell.fill = TOTAL_FILL
+        cell.border = BORDER
+    for header, col in money_cols.items():
+        cell = ws.cell(row=row, column=col)
+        cell.value = _number(totals[header])
+        cell.number_format = MONEY_FORMAT
 
 if __name__ == "__main__":
     main()

@@ -1070,27 +1070,25 @@ def grade_bands(spec: Spec) -> str:
 
 
 def _score_parts(lay: Layout) -> list[Expr]:
-    parts: list[Expr] = []
-    if "exec.score" in lay.fields:
-        parts.append(Ref("exec.score"))
-    if lay.spec.indicators and lay.spec.indicators.scored and lay.indicator_rows:
-        parts.append(Refs(tuple(f"ind.{r.index}.score" for r in lay.indicator_rows)))
-    if lay.spec.scorecard:
-        n = sum(len(g.items) for g in lay.spec.scorecard.groups)
-        parts.append(Refs(tuple(f"card.{i}.score" for i in range(n))))
-    return parts
+    return _form_parts(lay, "score")
 
 
 def _weight_parts(lay: Layout) -> list[Expr]:
     """The form's weights: the execution weight and every indicator's (spare rows too)."""
+    return _form_parts(lay, "weight")
+
+
+def _form_parts(lay: Layout, what: str) -> list[Expr]:
+    """``exec.<what>``, every indicator's and every scorecard item's ``<what>`` (score or
+    weight): what 总分 and the form's weight sum add up."""
     parts: list[Expr] = []
-    if "exec.weight" in lay.fields:
-        parts.append(Ref("exec.weight"))
+    if f"exec.{what}" in lay.fields:
+        parts.append(Ref(f"exec.{what}"))
     if lay.spec.indicators and lay.spec.indicators.scored and lay.indicator_rows:
-        parts.append(Refs(tuple(f"ind.{r.index}.weight" for r in lay.indicator_rows)))
+        parts.append(Refs(tuple(f"ind.{r.index}.{what}" for r in lay.indicator_rows)))
     if lay.spec.scorecard:
         n = sum(len(g.items) for g in lay.spec.scorecard.groups)
-        parts.append(Refs(tuple(f"card.{i}.weight" for i in range(n))))
+        parts.append(Refs(tuple(f"card.{i}.{what}" for i in range(n))))
     return parts
 
 
