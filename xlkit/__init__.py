@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Tables", "__version__", "read_many", "read_workbook"]
+__all__ = ["Tables", "__version__", "iter_read", "load_key", "read_many", "read_workbook"]
 
 if TYPE_CHECKING:
-    from xlkit.read import read_many, read_workbook
+    from xlkit.core.meta import load_key
+    from xlkit.read import iter_read, read_many, read_workbook
     from xlkit.read.tables import Tables
 
 # The reading API pulls in pandas (about half a second); `xlkit build` and `xlkit templates`
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "read_workbook": "xlkit.read",
     "read_many": "xlkit.read",
+    "iter_read": "xlkit.read",
+    "load_key": "xlkit.core.meta",  # a key file → bytes, stripped; Chinese InputError
     "Tables": "xlkit.read.tables",
 }
 

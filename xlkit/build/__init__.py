@@ -11,7 +11,7 @@ from xlkit import __version__
 from xlkit.build.workbook import render
 from xlkit.core.atomic import write_atomic
 from xlkit.core.layout import Layout, build_layout
-from xlkit.core.meta import MetaRecord, make_record
+from xlkit.core.meta import MetaRecord, make_record, normalise_key
 from xlkit.core.spec import Spec
 
 __all__ = ["BuiltWorkbook", "build_workbook", "issued_values", "write_atomic", "TARGET_KEYS"]
@@ -71,7 +71,9 @@ def build_workbook(spec: Spec, issue: Mapping[str, Any] | None = None,
                    targets: Sequence[Mapping[str, Any]] | None = None, *,
                    key: bytes | None = None, password: str = "",
                    created: dt.datetime | None = None) -> BuiltWorkbook:
-    """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`."""
+    """Build one workbook in memory; ``issue`` as in :func:`xlkit.layout.build_layout`;
+    ``key`` str or bytes (stripped, see :func:`xlkit.core.meta.normalise_key`)."""
+    key = normalise_key(key)
     issue = normalise_issue(issue)
     layout = build_layout(spec, issue, targets)
     created = created or dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)

@@ -57,7 +57,7 @@ from xlkit.core.layout import (
     plan_rows,
     title_texts,
 )
-from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record
+from xlkit.core.meta import CHUNK, META_SHEET, canonical, key_id, make_record, normalise_key
 from xlkit.core.spec import Spec
 from xlkit.ooxml.parts import sheet_parts
 from xlkit.ooxml.protect import legacy_password_hash
@@ -344,7 +344,7 @@ class FastBuilder:
     def __init__(self, spec: Spec, *, key: bytes | None = None, password: str = "",
                  created: dt.datetime | None = None):
         self.spec = spec
-        self.key = key
+        self.key = key = normalise_key(key)
         self.password = password
         self.created = created
         self.stats = FastStats()

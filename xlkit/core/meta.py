@@ -73,16 +73,28 @@ def verify(payload: dict[str, Any], signature: str, key: bytes, text: str | None
     return hmac.compare_digest(sign(payload, key), signature or "")
 
 
-def load_key(key_file: str | Path | None = None) -> bytes | None:
-    """The office key from ``key_file`` or ``$XLKIT_KEY``; None when neither is given."""
-    if key_file:
+def load_key(key_file: str | os.PathLike | None = None) -> bytes | None:
+    """The office key from ``key_file`` (read as bytes, surrounding whitespace and the
+    trailing newline an editor adds stripped) or ``$XLKIT_KEY``; None when neither is
+    given. InputError ``input.key`` (in Chinese) when the file is missing, unreadable, empty
+    or too short. Exported as ``xlkit.load_key``."""
+    if key_file is not None and str(key_file) != "":
         path = Path(key_file)
         try:
             data = path.read_bytes().strip()
+        except FileNotFoundError:
+            raise InputError("input.key", f"找不到密钥文件 {path}", file=str(path)) from None
+        except IsADirectoryError:
+            raise InputError("input.key", f"密钥文件 {path} 是文件夹，不是文件",
+                             file=str(path)) from None
         except OSError as exc:
-            raise InputError("input.key", f"无法读取密钥文件 {path}: {exc.strerror}") from None
+            raise InputError("input.key", f"无法读取密钥文件 {path}：{exc.strerror}",
+                             file=str(path)) from None
+        if not data:
+            raise InputError("input.key", f"密钥文件 {path} 是空的", file=str(path))
         if len(data) < 16:
-            raise InputError("input.key", f"密钥文件 {path} 太短（至少 16 个字符）")
+            raise InputError("input.key", f"密钥文件 {path} 太短（至少 16 个字符）",
+                             file=str(path))
         return data
     env = os.environ.get(KEY_ENV, "").strip()
     if env:
@@ -90,6 +102,27 @@ def load_key(key_file: str | Path | None = None) -> bytes | None:
             raise InputError("input.key", f"环境变量 {KEY_ENV} 中的密钥太短（至少 16 个字符）")
         return env.encode("utf-8")
     return None
+
+
+def normalise_key(key: str | bytes | bytearray | os.PathLike | None) -> bytes | None:
+    """A key as the API takes it → the bytes signing uses: bytes, or str (UTF-8), with
+    surrounding whitespace and newlines stripped (a key read from a file with its trailing
+    newline is the same key); a path (``Path``) is a key file, read by :func:`load_key`.
+    None stays None. InputError ``input.key`` (in Chinese) for an empty key or another type.
+    Every API function that takes ``key=`` passes it through here."""
+    if key is None:
+        return None
+    if isinstance(key, os.PathLike):
+        return load_key(key)
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, (bytes, bytearray, memoryview)):
+        raise InputError("input.key", f"密钥应为文字（str）或字节（bytes），而不是 "
+                                      f"{type(key).__name__}：可用 xlkit.load_key(路径) 读取密钥文件")
+    key = bytes(key).strip()
+    if not key:
+        raise InputError("input.key", "密钥是空的")
+    return key
 
 
 @dataclass

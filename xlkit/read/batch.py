@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from xlkit.core.meta import normalise_key
 from xlkit.findings import finding, message
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
 from xlkit.read.source import ENGINES
@@ -145,15 +146,18 @@ def _chunks(paths: list[str], jobs: int, singles: int) -> list[list[str]]:
     return head + [rest[i:i + size] for i in range(0, len(rest), size)]
 
 
-def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None = None,
+def iter_read(paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+              key: str | bytes | None = None, year: int | None = None,
               limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
               engine: str = "fast") -> Iterator[ReadResult]:
-    """Read ``paths`` in worker processes; results come back in input order. ``engine``:
-    ``"fast"`` or ``"openpyxl"``, see :func:`read_workbook`."""
+    """Read ``paths`` (files, not folders: see :func:`expand`; one str or Path, or a list)
+    in worker processes; results come back in input order. ``key``: str or bytes
+    (stripped). ``engine``: ``"fast"`` or ``"openpyxl"``, see :func:`read_workbook`."""
     if engine not in ENGINES:  # here, not as one rejected file after another
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    key = normalise_key(key)
     jobs = max(1, jobs or min(os.cpu_count() or 1, 8))
-    pending = [str(p) for p in paths]
+    pending = [str(p) for p in as_paths(paths)]
     singles = 0
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     while pending:
@@ -183,14 +187,25 @@ def iter_read(paths: list[Path], *, key: bytes | None = None, year: int | None =
         pending = []
 
 
-def read_many(paths: Iterable[str | Path], *, key: bytes | None = None, year: int | None = None,
+def as_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """The API's file and folder arguments as a list of Paths: one str or Path is one path
+    (never its characters), a list or any iterable of str / Path is each of them."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]
+    return [Path(os.fsdecode(p)) if isinstance(p, bytes) else Path(p) for p in paths]
+
+
+def read_many(paths: str | os.PathLike | Iterable[str | os.PathLike], *,
+              key: str | bytes | None = None, year: int | None = None,
               limits: Limits = DEFAULT_LIMITS, jobs: int | None = None,
               on_result: Callable[[ReadResult], None] | None = None,
               engine: str = "fast") -> Tables:
-    """Read every workbook under ``paths`` into :class:`xlkit.tables.Tables`."""
+    """Read every workbook under ``paths`` into :class:`xlkit.tables.Tables`. ``paths``:
+    one file or folder (str or Path) or a list of them; ``key``: str or bytes (stripped)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    files, skipped = expand(paths)
+    key = normalise_key(key)
+    files, skipped = expand(as_paths(paths))
     results: list[ReadResult] = list(skipped)
     for r in skipped:
         if on_result:

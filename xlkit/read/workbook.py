@@ -72,12 +72,14 @@ from xlkit.core.meta import (
     canonical,
     issued_digest,
     key_id,
+    normalise_key,
     parse_rows,
     verify,
 )
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
 from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
+from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
 from xlkit.read.formulas import same_formula
 from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
@@ -151,14 +153,16 @@ def reject_result(result: ReadResult, f: Finding) -> ReadResult:
     return result
 
 
-def read_workbook(path: str | Path, *, key: bytes | None = None, year: int | None = None,
+def read_workbook(path: str | Path, *, key: str | bytes | None = None, year: int | None = None,
                   limits: Limits = DEFAULT_LIMITS, engine: str = "fast") -> ReadResult:
     """Read one returned workbook into records and findings. Never raises for a bad file.
 
-    ``engine``: how an .xlsx is parsed, ``"fast"`` (zip + expat) or ``"openpyxl"``; both give
-    the same result."""
+    ``path``: str or Path; ``key``: str or bytes (stripped, see
+    :func:`xlkit.core.meta.normalise_key`). ``engine``: how an .xlsx is parsed, ``"fast"``
+    (zip + expat) or ``"openpyxl"``; both give the same result."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    key = normalise_key(key)
     path = Path(path)
     result = ReadResult(str(path))
     result.file = {"path": str(path), "size": None, "sha256": None}

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlkit.core.meta import TRUST_LIST, TRUST_MANIFEST, TRUST_NONE, TRUST_SIGNED, key_id
+from xlkit.core.meta import (
+    TRUST_LIST,
+    TRUST_MANIFEST,
+    TRUST_NONE,
+    TRUST_SIGNED,
+    key_id,
+    normalise_key,
+)
 from xlkit.core.parse import clean_text
 from xlkit.core.spec import load_spec
 from xlkit.findings import Finding, InputError, finding
@@ -50,7 +57,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             finals: Sequence[str | Path] = (), targets: str | Path | None = None,
             rules_path: str | Path | None = None, db: str | Path | None = None,
             spec_ref: str = "project-2020", key: bytes | None = None, year: int | None = None,
-            money_unit: str = "万元", final_money_unit: str | None = None,
+            money_unit: str | None = None, final_money_unit: str | None = None,
             mapping: str | Path | None = None, manifest: str | Path | None = None,
             jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
@@ -58,6 +65,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     from xlkit.inputs.manifest import MANIFEST_NAME
     from xlkit.report.workbook import write_report
 
+    key = normalise_key(key)  # str or bytes, stripped
     report = Path(report)
     db_path = Path(db) if db else default_db(report)
     if manifest is None and (Path(list_path).parent / MANIFEST_NAME).is_file():
@@ -161,7 +169,7 @@ class _Office:
 
 def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
                    targets: str | Path | None, rules_path: str | Path | None,
-                   mapping: str | Path | None, money_unit: str, final_money_unit: str | None,
+                   mapping: str | Path | None, money_unit: str | None, final_money_unit: str | None,
                    level: str, manifest: str | Path | None = None) -> _Office:
     from xlkit.inputs.budget_list import note, read_list
     from xlkit.inputs.manifest import read_manifest
