@@ -200,15 +200,15 @@ def _common() -> dict:
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: d["seal"].update(left=["x"]), "seal.left: 未知的键"),
-    (lambda d: d.update(seal=["单位负责人（签章）"]), "seal: 应为映射"),
-    (lambda d: d["seal"].update(top=[""]), "seal.top[0]: 应为非空文字"),
-    (lambda d: d["people"].update(colour="red"), "people.colour: 未知的键"),
-    (lambda d: d["people"].update(rows=0), "people.rows: 0 应在 1 至 20 之间"),
+    (lambda d: d["seal"].update(left=["x"]), "seal.left：未知的键"),
+    (lambda d: d.update(seal=["单位负责人（签章）"]), "seal：应为映射"),
+    (lambda d: d["seal"].update(top=[""]), "seal.top[0]：应为非空文字"),
+    (lambda d: d["people"].update(colour="red"), "people.colour：未知的键"),
+    (lambda d: d["people"].update(rows=0), "people.rows：0 应在 1 至 20 之间"),
     (lambda d: d["people"]["columns"].append({"key": "email", "label": "邮箱"}),
-     "people.columns[4].key: 'email' 应为 name, title, office, phone 之一"),
-    (lambda d: d["narratives"][3].update(after="scorecard"), "narratives[3].after: 'scorecard'"),
-    (lambda d: d["narratives"][0].update(place="top"), "narratives[0].place: 未知的键"),
+     "people.columns[4].key：'email' 应为 name, title, office, phone 之一"),
+    (lambda d: d["narratives"][3].update(after="scorecard"), "narratives[3].after：'scorecard'"),
+    (lambda d: d["narratives"][0].update(place="top"), "narratives[0].place：未知的键"),
 ])
 def test_the_new_sections_refuse_mistakes_with_their_key_path(edit, message):
     data = _common()

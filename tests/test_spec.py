@@ -37,23 +37,23 @@ def test_weights_not_summing_to_100_names_the_key_path():
     data = _data("project-2020")
     data["indicators"]["groups"][1]["weight"] = 25
     assert _problems(data) == [
-        "indicators.groups[2].weight: weights sum to 95 (执行率 10 + 产出指标 50 + 效益指标 25 + "
-        "满意度指标 10), expected 100"]
+        "indicators.groups[2].weight：各组分值合计 95（执行率 10 + 产出指标 50 + 效益指标 25 + "
+        "满意度指标 10），应为 100"]
 
 
 @pytest.mark.parametrize("edit, expected", [
-    (lambda d: d.pop("title"), "title: is required"),
-    (lambda d: d.update(colour="red"), "colour: unknown key"),
-    (lambda d: d["header"][0].update(source="budget"), "header[0].source: 'budget' is not one of"),
+    (lambda d: d.pop("title"), "title：必须填写"),
+    (lambda d: d.update(colour="red"), "colour：未知的键（可用的键：id, version, title"),
+    (lambda d: d["header"][0].update(source="budget"), "header[0].source：'budget' 应为 unit_code"),
     (lambda d: d["funds"]["rows"][0].update(parts=["fiscal", "nope"]),
-     "funds.rows[0].parts: 'nope' is not another row's key"),
-    (lambda d: d["funds"]["execution"].update(row="x"), "funds.execution.row: 'x' is not a row"),
-    (lambda d: d["indicators"].update(reverse_rule="log"), "indicators.reverse_rule: 'log'"),
+     "funds.rows[0].parts：'nope' 不是另一行的 key"),
+    (lambda d: d["funds"]["execution"].update(row="x"), "funds.execution.row：'x' 不是 funds.rows 中的 key"),
+    (lambda d: d["indicators"].update(reverse_rule="log"), "indicators.reverse_rule：'log' 应为 ratio 或 linear"),
     (lambda d: d["indicators"]["groups"][0].update(weight="fifty"),
-     "indicators.groups[0].weight: expected a number, got 'fifty'"),
-    (lambda d: d["grades"].reverse(), "grades[1].min: grades must be listed from the highest"),
-    (lambda d: d["header"].append(dict(d["header"][0])), "header[3]: duplicate 'project_name'"),
-    (lambda d: d["indicators"].update(rows_per_subgroup=0), "indicators.rows_per_subgroup: 0"),
+     "indicators.groups[0].weight：应为数字，而不是 'fifty'"),
+    (lambda d: d["grades"].reverse(), "grades[1].min：等次应按 min 从高到低排列"),
+    (lambda d: d["header"].append(dict(d["header"][0])), "header[3]：'project_name' 与前面的重复"),
+    (lambda d: d["indicators"].update(rows_per_subgroup=0), "indicators.rows_per_subgroup：0 应在 1 至 20 之间"),
 ])
 def test_each_mistake_is_reported_with_its_path(edit, expected):
     data = copy.deepcopy(_data("project-2020"))
@@ -67,9 +67,9 @@ def test_scorecard_items_must_fill_their_group_and_rates_must_point_at_funds():
     data["scorecard"]["groups"][0]["items"][0]["weight"] = 2
     data["scorecard"]["groups"][0]["items"][3]["rate"]["numerator"] = "total.paid"
     problems = _problems(data)
-    assert "scorecard.groups[0].items: weights sum to 19, group weight is 20" in problems
-    assert ("scorecard.groups[0].items[3].rate.numerator: 'total.paid' must be "
-            "<funds row>.<funds column>") in problems
+    assert "scorecard.groups[0].items：各项分值合计 19，应等于本组分值 20" in problems
+    assert ("scorecard.groups[0].items[3].rate.numerator：'total.paid' 应写成 "
+            "<资金行 key>.<资金列 key>（如 total.full_year）") in problems
 
 
 def test_local_variant_by_path_and_unknown_id(tmp_path):
@@ -83,7 +83,7 @@ def test_local_variant_by_path_and_unknown_id(tmp_path):
     with pytest.raises(InputError, match="没有这个表式"):
         load_spec("project-1999")
     path.write_text("id: [unclosed", encoding="utf-8")
-    with pytest.raises(InputError, match="YAML 无法解析"):
+    with pytest.raises(InputError, match="YAML 格式有误第 1 行第"):
         load_spec(path)
 
 
@@ -104,5 +104,5 @@ def test_build_with_a_broken_spec_file_exits_2_with_the_path(tmp_path):
     result = CliRunner().invoke(main, ["build", "--spec", str(path), "--blank", "-o",
                                        str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2
-    assert "indicators.groups[2].weight: weights sum to 95" in result.output
+    assert "indicators.groups[2].weight：各组分值合计 95" in result.output
     assert "Traceback" not in result.output

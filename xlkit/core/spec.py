@@ -7,6 +7,7 @@ without reading Python.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import re
@@ -261,8 +262,14 @@ def _load_file(path: str, mtime_ns: int, size: int) -> Spec:
     """Parse once per file version: the reader asks for the same spec for every return."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise _invalid(path, [f"YAML 无法解析: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise _invalid(path, ["文件不是 UTF-8 编码的文字，请用 UTF-8 保存"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark is not None else ""
+        what = getattr(exc, "problem", None) or ""
+        raise _invalid(path, [f"YAML 格式有误{where}（{what}）" if what else
+                              f"YAML 格式有误{where}"]) from None
     return parse_spec(data, source=path)
 
 
@@ -281,78 +288,75 @@ class _Validator:
         self.problems: list[str] = []
 
     def err(self, path: str, msg: str) -> None:
-        self.problems.append(f"{path}: {msg}")
+        self.problems.append(f"{path}：{msg}")
 
     # --- primitive getters -------------------------------------------------------
     def get(self, obj: Any, key: str, path: str, kind: type | tuple, required=True, default=None):
         p = f"{path}.{key}" if path else key
         if not isinstance(obj, dict) or key not in obj or obj[key] is None:
             if required:
-                self.err(p, "is required")
+                self.err(p, "必须填写")
             return default
         val = obj[key]
         if kind is float and isinstance(val, int) and not isinstance(val, bool):
             val = float(val)
         if not isinstance(val, kind) or (isinstance(val, bool) and kind is not bool):
-            self.err(p, f"expected {_kind_name(kind)}, got {val!r}")
+            self.err(p, f"应为{_kind_name(kind)}，而不是 {val!r}")
             return default
         return val
 
     def text(self, obj, key, path, required=True, default=None) -> str | None:
         val = self.get(obj, key, path, str, required, default)
         if isinstance(val, str) and not val.strip() and required:
-            self.err(f"{path}.{key}" if path else key, "must not be empty")
+            self.err(f"{path}.{key}" if path else key, "不能为空")
         return val
 
     def key(self, obj, path) -> str:
         val = self.text(obj, "key", path) or ""
         if val and not _KEY.match(val):
-            self.err(f"{path}.key", f"{val!r} must be lower-case letters, digits and _")
+            self.err(f"{path}.key", f"{val!r} 只能由小写字母、数字和 _ 组成，且以字母开头")
         return val
 
     def weight(self, obj, key, path, required=True) -> float | None:
         val = self.get(obj, key, path, float, required)
         if val is not None and not 0 <= val <= 100:
-            self.err(f"{path}.{key}", f"{val} must be between 0 and 100")
+            self.err(f"{path}.{key}", f"{_num(val)} 应在 0 至 100 之间")
         return val
 
     def seq(self, obj, key, path, required=True) -> list:
         val = self.get(obj, key, path, list, required, [])
         if required and val == []:
-            self.err(f"{path}.{key}" if path else key, "must not be empty")
+            self.err(f"{path}.{key}" if path else key, "不能为空")
         return val or []
 
     def unique(self, keys: list[str], path: str) -> None:
         seen = set()
         for i, k in enumerate(keys):
             if k and k in seen:
-                self.err(f"{path}[{i}]", f"duplicate {k!r}")
+                self.err(f"{path}[{i}]", f"{k!r} 与前面的重复")
             seen.add(k)
 
     # --- sections ---------------------------------------------------------------
     def spec(self, data: Any, source: str) -> Spec | None:
         if not isinstance(data, dict):
-            self.err("(top)", "a spec must be a mapping of keys")
+            self.err("(顶层)", "表式应为键值映射（YAML 的 键: 值）")
             return None
-        allowed = {"id", "version", "title", "level", "money_unit", "header", "funds", "tasks",
-                   "goals", "narratives", "indicators", "scorecard", "grades", "signoff",
-                   "year_line", "seal", "people"}
-        for k in data:
-            if k not in allowed:
-                self.err(str(k), f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        self.only(data, "", ("id", "version", "title", "level", "money_unit", "header", "funds",
+                             "tasks", "goals", "narratives", "indicators", "scorecard",
+                             "grades", "signoff", "year_line", "seal", "people"))
         sid = self.text(data, "id", "") or ""
         if sid and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", sid):
-            self.err("id", f"{sid!r} may hold letters, digits, '-', '_' and '.' only")
+            self.err("id", f"{sid!r} 只能包含字母、数字、-、_ 和 .")
         version = self.get(data, "version", "", int) or 0
         if version is not None and version < 1:
-            self.err("version", "must be 1 or more")
+            self.err("version", "应为 1 或更大的整数")
         title = self.text(data, "title", "") or ""
         level = self.text(data, "level", "", required=False, default="project")
         if level not in ("project", "unit"):
-            self.err("level", f"{level!r} must be project or unit")
+            self.err("level", f"{level!r} 应为 project（项目）或 unit（单位）")
         money_unit = self.text(data, "money_unit", "", required=False, default="万元")
         if money_unit not in ("万元", "元"):
-            self.err("money_unit", f"{money_unit!r} must be 万元 or 元")
+            self.err("money_unit", f"{money_unit!r} 应为 万元 或 元")
 
         header = self.header(data)
         funds = self.funds(data.get("funds"))
@@ -381,9 +385,10 @@ class _Validator:
         out = []
         for i, f in enumerate(self.seq(data, "header", "")):
             p = f"header[{i}]"
+            self.only(f, p, ("key", "label", "source", "wide", "choices"))
             src = self.text(f, "source", p, required=False)
             if src is not None and src not in LIST_SOURCES:
-                self.err(f"{p}.source", f"{src!r} is not one of {', '.join(LIST_SOURCES)}")
+                self.err(f"{p}.source", f"{src!r} 应为 {', '.join(LIST_SOURCES)} 之一")
             choices = self.get(f, "choices", p, list, required=False, default=[])
             out.append(HeaderField(self.key(f, p), self.text(f, "label", p) or "", src,
                                    bool(self.get(f, "wide", p, bool, False, False)),
@@ -394,19 +399,22 @@ class _Validator:
     def funds(self, f) -> Funds:
         p = "funds"
         if not isinstance(f, dict):
-            self.err(p, "is required (a mapping with title, columns, rows)")
+            self.err(p, "必须填写（映射：title、columns、rows）")
             return Funds("", (), (), None)
+        self.only(f, p, ("title", "columns", "rows", "execution"))
         cols = []
         for i, c in enumerate(self.seq(f, "columns", p)):
             cp = f"{p}.columns[{i}]"
+            self.only(c, cp, ("key", "label", "source"))
             src = self.text(c, "source", cp, required=False)
             if src is not None and src not in FUND_SOURCES:
-                self.err(f"{cp}.source", f"{src!r} is not one of {', '.join(FUND_SOURCES)}")
+                self.err(f"{cp}.source", f"{src!r} 应为 {', '.join(FUND_SOURCES)} 之一")
             cols.append(FundColumn(self.key(c, cp), self.text(c, "label", cp) or "", src))
         self.unique([c.key for c in cols], f"{p}.columns")
         rows = []
         for i, r in enumerate(self.seq(f, "rows", p)):
             rp = f"{p}.rows[{i}]"
+            self.only(r, rp, ("key", "label", "parts"))
             parts = tuple(self.get(r, "parts", rp, list, required=False, default=[]))
             rows.append(FundRow(self.key(r, rp), self.text(r, "label", rp) or "", parts))
         self.unique([r.key for r in rows], f"{p}.rows")
@@ -414,20 +422,21 @@ class _Validator:
         for i, r in enumerate(rows):
             for part in r.parts:
                 if part not in row_keys or part == r.key:
-                    self.err(f"{p}.rows[{i}].parts", f"{part!r} is not another row's key")
+                    self.err(f"{p}.rows[{i}].parts", f"{part!r} 不是另一行的 key")
         self.no_circle(rows, p)
         execution = None
         if f.get("execution") is not None:
             e = f["execution"]
             ep = f"{p}.execution"
+            self.only(e, ep, ("weight", "row"))
             w = self.weight(e, "weight", ep)
             row = self.text(e, "row", ep) or ""
             if row and row not in row_keys:
-                self.err(f"{ep}.row", f"{row!r} is not a row key")
+                self.err(f"{ep}.row", f"{row!r} 不是 funds.rows 中的 key")
             col_keys = {c.key for c in cols}
             for need in ("full_year", "executed"):
                 if need not in col_keys:
-                    self.err(ep, f"needs a funds column with key {need!r}")
+                    self.err(ep, f"需要 key 为 {need!r} 的资金列（funds.columns）")
             execution = Execution(w or 0.0, row)
         return Funds(self.text(f, "title", p) or "", tuple(cols), tuple(rows), execution)
 
@@ -439,7 +448,7 @@ class _Validator:
             while todo:
                 k = todo.pop()
                 if k == r.key:
-                    self.err(f"{p}.rows[{i}].parts", f"{r.key!r} is a part of itself")
+                    self.err(f"{p}.rows[{i}].parts", f"{r.key!r} 成了自己的组成部分（循环）")
                     break
                 if k not in seen:
                     seen.add(k)
@@ -447,23 +456,25 @@ class _Validator:
 
     def tasks(self, t) -> Tasks:
         p = "tasks"
+        self.only(t, p, ("title", "rows", "columns"))
         n = self.get(t, "rows", p, int) or 1
         if not 1 <= n <= 50:
-            self.err(f"{p}.rows", f"{n} must be between 1 and 50")
+            self.err(f"{p}.rows", f"{n} 应在 1 至 50 之间")
         cols = tuple(str(c) for c in self.seq(t, "columns", p))
         return Tasks(self.text(t, "title", p) or "", n, cols)
 
     def goals(self, g) -> Goals:
         p = "goals"
+        self.only(g, p, ("title", "columns"))
         cols = self.seq(g, "columns", p)
         if len(cols) != 2:
-            self.err(f"{p}.columns", f"needs exactly 2 columns, got {len(cols)}")
+            self.err(f"{p}.columns", f"应恰好有 2 列，而不是 {len(cols)} 列")
             cols = ["预期目标", "实际完成情况"]
         return Goals(self.text(g, "title", p) or "", (str(cols[0]), str(cols[1])))
 
     def narratives(self, items) -> tuple[Narrative, ...]:
         if not isinstance(items, list):
-            self.err("narratives", "expected a list")
+            self.err("narratives", "应为列表")
             return ()
         out = []
         for i, n in enumerate(items):
@@ -478,11 +489,15 @@ class _Validator:
         return tuple(out)
 
     def only(self, obj: Any, path: str, allowed: tuple[str, ...]) -> None:
-        """Refuse keys a section does not know, each with its key path."""
+        """Refuse keys a section does not know, each with its key path and the closest known
+        key: a typo (``reverse_rul``) must not silently fall back to a default."""
         if isinstance(obj, dict):
             for k in obj:
                 if k not in allowed:
-                    self.err(f"{path}.{k}", f"未知的键（可用：{', '.join(allowed)}）")
+                    near = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.6)
+                    hint = f"是否应为 {near[0]}？" if near else ""
+                    self.err(f"{path}.{k}" if path else str(k),
+                             f"未知的键{hint}（可用的键：{', '.join(allowed)}）")
 
     def seal(self, d) -> Seal:
         p = "seal"
@@ -524,19 +539,26 @@ class _Validator:
 
     def indicators(self, d) -> Indicators:
         p = "indicators"
+        if not isinstance(d, dict):
+            self.err(p, "应为映射：title、scored、groups 等")
+            d = {}
+        self.only(d, p, ("title", "scored", "reverse_rule", "rows_per_subgroup",
+                         "spare_rows_per_subgroup", "groups"))
         scored = bool(self.get(d, "scored", p, bool, required=False, default=True))
         rule = self.text(d, "reverse_rule", p, required=False, default="ratio")
         if rule not in REVERSE_RULES:
-            self.err(f"{p}.reverse_rule", f"{rule!r} must be one of {', '.join(REVERSE_RULES)}")
+            self.err(f"{p}.reverse_rule", f"{rule!r} 应为 {' 或 '.join(REVERSE_RULES)}"
+                     "（ratio：分值 × min(目标 ÷ 实际, 1)；linear：达到目标满分，两倍时 0 分）")
         n = self.get(d, "rows_per_subgroup", p, int, required=False, default=2)
-        if not 1 <= n <= 20:
-            self.err(f"{p}.rows_per_subgroup", f"{n} must be between 1 and 20")
+        if n is None or not 1 <= n <= 20:
+            self.err(f"{p}.rows_per_subgroup", f"{n} 应在 1 至 20 之间")
         spare = self.get(d, "spare_rows_per_subgroup", p, int, required=False, default=1)
-        if not 0 <= spare <= 10:
-            self.err(f"{p}.spare_rows_per_subgroup", f"{spare} must be between 0 and 10")
+        if spare is None or not 0 <= spare <= 10:
+            self.err(f"{p}.spare_rows_per_subgroup", f"{spare} 应在 0 至 10 之间")
         groups = []
         for i, g in enumerate(self.seq(d, "groups", p)):
             gp = f"{p}.groups[{i}]"
+            self.only(g, gp, ("name", "weight", "subgroups"))
             w = self.weight(g, "weight", gp, required=scored)
             subs = tuple(str(s) for s in self.seq(g, "subgroups", gp))
             groups.append(IndicatorGroup(self.text(g, "name", gp) or "", w, subs))
@@ -544,15 +566,19 @@ class _Validator:
 
     def scorecard(self, d, funds: Funds) -> Scorecard:
         p = "scorecard"
+        self.only(d, p, ("title", "groups"))
         groups = []
         for i, g in enumerate(self.seq(d, "groups", p)):
             gp = f"{p}.groups[{i}]"
+            self.only(g, gp, ("name", "weight", "items"))
             gw = self.weight(g, "weight", gp) or 0.0
             items = []
             for j, it in enumerate(self.seq(g, "items", gp)):
                 ip = f"{gp}.items[{j}]"
+                self.only(it, ip, ("level2", "name", "weight", "rate"))
                 rate = None
                 if isinstance(it, dict) and it.get("rate") is not None:
+                    self.only(it["rate"], f"{ip}.rate", ("numerator", "denominator"))
                     rate = Rate(self.fund_ref(it["rate"], "numerator", f"{ip}.rate", funds),
                                 self.fund_ref(it["rate"], "denominator", f"{ip}.rate", funds))
                 items.append(ScoreItem(self.text(it, "level2", ip, required=False, default="")
@@ -560,7 +586,7 @@ class _Validator:
                                        self.weight(it, "weight", ip) or 0.0, rate))
             total = sum(it.weight for it in items)
             if items and abs(total - gw) > 1e-9:
-                self.err(f"{gp}.items", f"weights sum to {_num(total)}, group weight is {_num(gw)}")
+                self.err(f"{gp}.items", f"各项分值合计 {_num(total)}，应等于本组分值 {_num(gw)}")
             groups.append(ScoreGroup(self.text(g, "name", gp) or "", gw, tuple(items)))
         return Scorecard(self.text(d, "title", p) or "", tuple(groups))
 
@@ -568,20 +594,21 @@ class _Validator:
         ref = self.text(d, key, path) or ""
         row, _, col = ref.partition(".")
         if not (funds.row(row) and funds.column(col)):
-            self.err(f"{path}.{key}", f"{ref!r} must be <funds row>.<funds column>")
+            self.err(f"{path}.{key}", f"{ref!r} 应写成 <资金行 key>.<资金列 key>（如 total.full_year）")
         return row, col
 
     def grades(self, data) -> tuple[Grade, ...]:
         out = []
         for i, g in enumerate(self.seq(data, "grades", "")):
             gp = f"grades[{i}]"
+            self.only(g, gp, ("name", "min"))
             out.append(Grade(self.text(g, "name", gp) or "", self.weight(g, "min", gp) or 0.0))
         self.unique([g.name for g in out], "grades")
         for i in range(1, len(out)):
             if out[i].min >= out[i - 1].min:
-                self.err(f"grades[{i}].min", "grades must be listed from the highest min down")
+                self.err(f"grades[{i}].min", "等次应按 min 从高到低排列")
         if out and out[-1].min != 0:
-            self.err(f"grades[{len(out) - 1}].min", "the last grade must start at 0")
+            self.err(f"grades[{len(out) - 1}].min", "最后一个等次的 min 应为 0")
         return tuple(out)
 
     def total_weights(self, funds, indicators, scorecard) -> dict[str, float]:
@@ -597,9 +624,9 @@ class _Validator:
         total = sum(w for _, _, w in parts)
         if parts and abs(total - 100) > 1e-9:
             detail = " + ".join(f"{name} {_num(w)}" for _, name, w in parts)
-            self.err(parts[-1][0], f"weights sum to {_num(total)} ({detail}), expected 100")
+            self.err(parts[-1][0], f"各组分值合计 {_num(total)}（{detail}），应为 100")
         if not parts:
-            self.err("(top)", "nothing is scored: add funds.execution, indicators or scorecard")
+            self.err("(顶层)", "没有计分的内容：请加 funds.execution、indicators 或 scorecard")
         return {name: w for _, name, w in parts}
 
 
@@ -608,6 +635,6 @@ def _num(x: float) -> str:
 
 
 def _kind_name(kind) -> str:
-    names = {str: "text", int: "an integer", float: "a number", list: "a list",
-             bool: "true/false", dict: "a mapping"}
+    names = {str: "文字", int: "整数", float: "数字", list: "列表",
+             bool: "true/false（是/否）", dict: "映射（键: 值）"}
     return names.get(kind, str(kind))
