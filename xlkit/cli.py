@@ -64,8 +64,9 @@ def templates() -> None:
               help="批复的绩效目标（.xlsx 或 .csv），预填并锁定")
 @click.option("--year", type=click.IntRange(2000, 2100), help="评价年度，如 2023")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="输出目录")
-@click.option("--money-unit", type=click.Choice(["万元", "元"]), default="万元", show_default=True,
-              help="清单金额单位；元 会换算为万元")
+@click.option("--money-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="清单金额单位（默认按清单注明的“单位：元”或列名识别，未注明时为万元）；"
+                   "元 会换算为万元")
 @click.option("--password", default=None, help="工作表保护密码；不填则每个文件随机生成并记入 manifest")
 @click.option("--key-file", type=click.Path(path_type=Path), default=None,
               help="签名密钥文件（也可用环境变量 XLKIT_KEY）")
@@ -291,8 +292,8 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
 @click.option("--db", type=click.Path(path_type=Path), help="台账（默认与报告同目录）")
 @click.option("--spec", "spec_ref", default="project-2020", show_default=True,
               help="下发时用的表式")
-@click.option("--money-unit", type=click.Choice(["万元", "元"]), default="万元",
-              show_default=True, help="预算清单的金额单位")
+@click.option("--money-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="预算清单的金额单位（默认按清单注明的“单位：元”或列名识别，未注明时为万元）")
 @click.option("--final-money-unit", type=click.Choice(["万元", "元"]), default=None,
               help="决算表的金额单位（默认从表头“单位：元”识别）")
 @click.option("--mapping", type=click.Path(path_type=Path), help="决算表的列映射（YAML）")

@@ -180,6 +180,8 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "list.unit_name_differs": (HINT, "同一单位编码写了不同的单位名称（按同一单位处理）",
                                "{column} {code} 的单位名称与第 {first} 行「{first_name}」不同，"
                                "按同一单位处理，表内用「{first_name}」", {}),
+    "list.money_unit": (HINT, "清单注明金额单位为元，已换算为万元",
+                        "清单注明金额单位为{unit}，已按{unit}读取并换算为万元", {}),
     "list.column": (HINT, "未识别或重复的列（已忽略）", "未知列，已忽略",
                     {"duplicate": "重复的列，已忽略"}),
     "targets.row": (ERROR, "绩效目标中的行无法使用（该行未采用）", "缺少{column}",

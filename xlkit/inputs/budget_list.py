@@ -122,6 +122,8 @@ class ListResult:
     sheet: str = ""  # the sheet read ("" for CSV)
     columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column
     rejected_units: frozenset[str] = frozenset()  # 单位编码 of the rows not used
+    money_unit: str = "万元"  # the file's amounts were in this unit (converted to 万元)
+    money_unit_source: str = ""  # where the list says so ("A2「（单位：元）」"), if it does
 
     @property
     def bad_rows(self) -> int:
@@ -200,13 +202,24 @@ _is_total = sheetio.is_total
 # --------------------------------------------------------------------------- public
 
 
-def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
+#: A list that names no unit is read in 万元 unless its amounts look like 元: at least half
+#: of its positive amounts are this large (10 亿元 a row if they were 万元).
+YUAN_LOOKING = 100_000
+
+
+def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
               level: str = "project") -> ListResult:
     """Read the distribution list (first sheet of .xlsx/.xlsm, or .csv in UTF-8/GBK).
 
-    Amounts come back in 万元; ``money_unit="元"`` divides them by 10000.
+    Amounts come back in 万元. The unit the list is in: what it says (a "（单位：元）"
+    caption in its title rows or a money header such as 全年预算数（元）, found by
+    :func:`xlkit.inputs.sheet.money_unit_said` as for the 决算 exports; when that is 元
+    and ``money_unit`` was not given, a ``list.money_unit`` finding says so), else ``money_unit``, else 万元. InputError
+    ``input.list`` when ``money_unit`` contradicts what the list says, or when the list
+    says nothing, ``money_unit`` is not given and the amounts look like 元 (at least half of
+    them ≥ 100,000): refused, naming --money-unit, rather than issued 10,000 times too large.
     """
-    if money_unit not in MONEY_UNITS:
+    if money_unit is not None and money_unit not in MONEY_UNITS:
         raise ValueError(f"money_unit must be one of {MONEY_UNITS}, not {money_unit!r}")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
@@ -224,11 +237,8 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
         # a project list for a unit-level form: each unit's projects summed
         return _aggregate(read_list(path, money_unit=money_unit, level="project"))
     _require(sheet, head, required, "input.list")
-    for key, (row, raw, unit) in head.units.items():
-        # A 元 list read as 万元 would put amounts 10000 times too large on every form.
-        if key in FUND_CELLS and unit != money_unit:
-            raise InputError("input.list", f"{sheet.file} 第 {row} 行「{raw}」的单位是{unit}，"
-                            f"但指定的金额单位是{money_unit}；请核对后按正确的金额单位读取")
+    given = money_unit
+    money_unit, said = _list_money_unit(sheet, head, money_unit)
     _fill_merged(sheet, head, TEXT_KEYS)
 
     required_text = [k for k in required if k not in FUND_CELLS]
@@ -279,8 +289,59 @@ def read_list(path: str | os.PathLike, *, money_unit: str = "万元",
                 rejected_units.add(out["unit_code"])
             continue
         rows.append({**out, "funds": funds, "row": n, "source": sheet.file})
+    if said and given is None and said[0] == "元":  # found, not given, converted: say so
+        unit, cell, raw = said
+        problems.insert(0, finding("list.money_unit", file=sheet.file, sheet=sheet.sheet or "",
+                                   cell=cell, actual=raw, unit=unit))
     return ListResult(rows, problems, total, sheet=sheet.sheet or "", columns=dict(head.cols),
-                      rejected_units=frozenset(rejected_units))
+                      rejected_units=frozenset(rejected_units), money_unit=money_unit,
+                      money_unit_source=f"{said[1]}「{said[2]}」" if said else "")
+
+
+def _list_money_unit(sheet: _Sheet, head: _Header,
+                     given: str | None) -> tuple[str, tuple[str, str, str] | None]:
+    """(the unit the list's amounts are in, (unit, cell, raw) where the list says so or None).
+    A 元 list read as 万元 would put amounts 10,000 times too large on every form: a
+    contradiction, or 元-looking amounts nothing explains, is refused."""
+    where = f"{sheet.file}" + (f" 工作表「{sheet.sheet}」" if sheet.sheet else "")
+    suffixes = [(unit, sheetio.a1(row, head.cols[key]), raw)
+                for key, (row, raw, unit) in head.units.items() if key in FUND_CELLS]
+    said = sheetio.money_unit_said(sheet, head.end, suffixes)
+    units = list(dict.fromkeys(u for u, _, _ in said))
+    if len(units) > 1:
+        shown = "、".join(f"{cell}「{raw}」" for _, cell, raw in said)
+        raise InputError("input.list", f"{where} 的金额单位前后不一致：{shown}；"
+                                       "请核对清单，统一金额单位后再使用", file=sheet.file)
+    if units:
+        unit, cell, raw = said[0]
+        if unit not in MONEY_UNITS:
+            raise InputError("input.list", f"{where} {cell}「{raw}」注明金额单位是{unit}，"
+                                           "只支持元和万元；请换算后再使用", file=sheet.file)
+        if given is not None and given != unit:
+            raise InputError("input.list", f"{where} {cell}「{raw}」注明金额单位是{unit}，"
+                                           f"与 --money-unit {given} 矛盾；请核对清单，"
+                                           f"改用 --money-unit {unit}（或不加 --money-unit，"
+                                           "按清单注明的单位读取）", file=sheet.file)
+        return unit, said[0]
+    if given is not None:
+        return given, None
+    amounts = []
+    for _n, values, cells in _data_rows(sheet, head):
+        if _is_total(values, cells.get("unit_code")):
+            continue
+        for key in FUND_CELLS:
+            x = _number(cells.get(key)) if key in cells else None
+            if x is not None and x > 0:
+                amounts.append((x, key, _n))
+    large = [a for a in amounts if a[0] >= YUAN_LOOKING]
+    if amounts and 2 * len(large) >= len(amounts):
+        x, key, n = max(large)
+        raise InputError(
+            "input.list", f"{where} 未注明金额单位，而 {len(amounts)} 个金额中有 {len(large)} 个"
+            f"不小于 {YUAN_LOOKING:,}（如第 {n} 行「{_LABELS[key]}」{_nice(x):,}），看起来是元；"
+            "按万元读取会大 10000 倍。若清单是元，请加 --money-unit 元；"
+            "若确是万元，请加 --money-unit 万元", file=sheet.file)
+    return "万元", None
 
 
 def _unit_sums(funds: dict, cells: dict, problem: Callable[..., None]) -> None:
@@ -347,7 +408,9 @@ def _aggregate(projects: ListResult) -> ListResult:
         rows.append({**u, "funds": funds})
     return ListResult(rows, problems, projects.total_rows, aggregated=True,
                       rejected=projects.bad_rows, sheet=projects.sheet,
-                      columns=projects.columns, rejected_units=incomplete)
+                      columns=projects.columns, rejected_units=incomplete,
+                      money_unit=projects.money_unit,
+                      money_unit_source=projects.money_unit_source)
 
 
 def _money(v: Any, money_unit: str) -> tuple[float | None, tuple[str, dict] | None]:

@@ -480,12 +480,10 @@ def _money_unit(attempt: _Attempt, override: str | None, add) -> str:
             for cell in head.column(key).path:
                 if cell.unit:
                     suffixes.setdefault(cell.unit, cell)
-    caption = sheetio.caption_unit(sheet, head.end)
     if override:
         return override
-    found = [(u, c.cell, c.raw) for u, c in suffixes.items()]
-    if caption:
-        found.append((caption[0], a1(caption[1], caption[2]), caption[3]))
+    found = sheetio.money_unit_said(sheet, head.end,
+                                    [(u, c.cell, c.raw) for u, c in suffixes.items()])
     units = {u for u, _, _ in found}
     if len(units) > 1:
         said = "、".join(f"{cell}「{text}」" for _, cell, text in found)

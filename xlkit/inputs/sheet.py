@@ -632,6 +632,19 @@ def caption_unit(sheet: Sheet, upto: int) -> tuple[str, int, int, str] | None:
     return None
 
 
+def money_unit_said(sheet: Sheet, upto: int,
+                    suffixes: list[tuple[str, str, str]] = ()) -> list[tuple[str, str, str]]:
+    """Where a table says its money unit, as (unit, cell, raw text): the money columns'
+    header suffixes (``suffixes``: "全年预算数（元）", found by the caller's header) and a
+    "单位：元" caption in the title rows (≤ ``upto``). The 决算 importer and the budget list
+    decide by this one routine; several units named is the caller's error to report."""
+    found = list(suffixes)
+    caption = caption_unit(sheet, upto)
+    if caption:
+        found.append((caption[0], a1(caption[1], caption[2]), caption[3]))
+    return found
+
+
 # --------------------------------------------------------------------------- data rows
 
 
