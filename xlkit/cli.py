@@ -16,6 +16,7 @@ from xlkit.core.spec import builtin_specs, load_spec
 from xlkit.findings import InputError
 
 EXIT_OK, EXIT_ROWS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 def _fail(message: str) -> None:
@@ -102,7 +103,7 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
 
 def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password, key,
                      force) -> None:
-    from xlkit.build.distribute import MANIFEST, check_targets, issue_all, plan
+    from xlkit.build.distribute import MANIFEST, BuildInterrupted, check_targets, issue_all, plan
     from xlkit.inputs.budget_list import note, read_list, read_targets
 
     try:
@@ -125,21 +126,67 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
     for msg in check_targets(spec, targets, (r[code_key] for r in result.rows)):
         click.echo(f"  提示：{msg}", err=True)
     the_plan = plan(spec, result.rows, out_dir)
-    clashes = the_plan.clashes(out_dir)
-    if clashes and not force:
-        shown = "、".join(str(p) for p in clashes[:3]) + (" 等" if len(clashes) > 3 else "")
-        _fail(f"输出目录中已有同名文件（{shown}，共 {len(clashes)} 个），如需覆盖请加 --force")
-    n = len(the_plan.items)
-    with click.progressbar(length=n, label="生成工作簿", file=sys.stderr,
-                           show_pos=True) as bar:
-        issue_all(spec, the_plan, year=year, out_dir=out_dir, targets=targets, key=key,
-                  password=password, on_progress=bar.update)
+    resume = None if force else _resume(spec, the_plan, out_dir, year, targets, key, password)
+    if resume is None and not force:
+        clashes = the_plan.clashes(out_dir)
+        if clashes:
+            shown = "、".join(str(p) for p in clashes[:3]) + (" 等" if len(clashes) > 3 else "")
+            _fail(f"输出目录中已有同名文件（{shown}，共 {len(clashes)} 个），如需覆盖请加 --force")
+    n = len(resume.build) if resume is not None else len(the_plan.items)
+    try:
+        with click.progressbar(length=n, label="生成工作簿", file=sys.stderr,
+                               show_pos=True) as bar:
+            issued = issue_all(spec, the_plan, year=year, out_dir=out_dir, targets=targets,
+                               key=key, password=password, on_progress=bar.update,
+                               resume=resume)
+    except BuildInterrupted as exc:
+        kept = len(exc.issued) - exc.built
+        click.echo(f"\n已中止：已生成 {len(exc.issued)} 个" + (f"（本次 {exc.built} 个）" if kept
+                                                            else "")
+                   + f"，清单已写入 {out_dir / MANIFEST}；再次运行同一命令将继续生成其余的"
+                   f"（还有 {exc.remaining} 个）", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     bad_rows = result.bad_rows
-    click.echo(f"已生成 {n} 个工作簿：{out_dir}")
+    if resume is not None and not n:
+        click.echo(f"全部 {len(issued)} 个工作簿已生成且与清单一致，无需重新生成：{out_dir}")
+    elif resume is not None:
+        click.echo(f"已生成 {n} 个工作簿（沿用上次生成的 {len(resume.kept)} 个，共 {len(issued)} 个）："
+                   f"{out_dir}")
+    else:
+        click.echo(f"已生成 {n} 个工作簿：{out_dir}")
     click.echo(f"下发清单：{out_dir / MANIFEST}")
     if bad_rows:
         click.echo(f"有 {bad_rows} 行未生成（见上方提示）", err=True)
         sys.exit(EXIT_ROWS)
+
+
+def _resume(spec, the_plan, out_dir, year, targets, key, password):
+    """An earlier run's manifest in ``out_dir``: the resume plan (what to keep, what to
+    build), said in Chinese; None when there is none (a fresh build)."""
+    from xlkit.build.distribute import MANIFEST, resume_plan
+    from xlkit.inputs.manifest import read_manifest
+
+    path = out_dir / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        previous = {r.values.get("文件", ""): r.values for r in read_manifest(path).rows if r.file}
+    except InputError as exc:
+        _fail(f"{exc}；无法据此继续上次的生成，如需全部重新生成请加 --force")
+    resume = resume_plan(spec, the_plan, previous, year=year, out_dir=out_dir,
+                         targets=targets, key=key, password=password)
+    if resume.foreign:
+        shown = "、".join(str(p) for p in resume.foreign[:3]) + (
+            " 等" if len(resume.foreign) > 3 else "")
+        _fail(f"输出目录中已有同名文件（{shown}，共 {len(resume.foreign)} 个），"
+              f"但 {path} 中没有记录，不是本次生成的；如需覆盖请加 --force")
+    for p in resume.changed:
+        click.echo(f"  清单中的行（或表式、密钥、年度、密码）与上次生成时不同，重新生成：{p}",
+                   err=True)
+    if resume.kept and resume.build:
+        click.echo(f"继续上次的生成：{len(resume.kept)} 个工作簿已生成且与清单一致，跳过；"
+                   f"生成其余 {len(resume.build)} 个", err=True)
+    return resume
 
 
 def _key(key_file):

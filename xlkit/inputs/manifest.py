@@ -26,6 +26,9 @@ class ManifestRow:
     file: str
     file_id: str
     digest: str
+    #: every column of the row by header (保护密码, sha256, 行摘要 ...): what a resumed
+    #: build compares (xlkit.build.distribute.resume_plan)
+    values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,7 +65,9 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
             continue
         values = sheet.rows[r]
         row = ManifestRow(get(values, UNIT), get(values, PROJECT), get(values, FILE),
-                          get(values, FILE_ID), get(values, DIGEST))
+                          get(values, FILE_ID), get(values, DIGEST),
+                          {name: sheetio.text(values[i]) if i < len(values) else ""
+                           for name, i in cols.items()})
         if row.file or row.unit_code:
             out.rows.append(row)
     return out
