@@ -79,7 +79,6 @@ from xlkit.core.meta import (
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
 from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
-from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
 from xlkit.read.formulas import same_formula
 from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
