@@ -211,6 +211,10 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "return.duplicate": (HINT, "同一项目收到多份，采用最新的一份",
                          "项目 {code} 收到 {n} 份：采用 {kept}（保存于 {kept_when}），"
                          "未采用本文件（保存于 {when}）", {}),
+    "return.newer_not_used": (ERROR, "较新的一份无法核验，未采用",
+                              "项目 {code} 收到 {n} 份：本文件较新（保存于 {when}），但{why}，"
+                              "未采用；采用的是 {kept}（保存于 {kept_when}，{kept_how}）。"
+                              "如本文件是单位的更正，请单位在下发的 .xlsx 上修改后重新报送", {}),
     "return.matched_by_name": (HINT, "项目编码不一致，按单位和项目名称匹配",
                                "表内编码 {code} 与清单编码 {list_code} 不同，按单位和项目名称匹配", {}),
     "rules.broken": (HINT, "规则无法执行", "规则 {rule} 无法执行：{reason}",

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from xlkit.core.meta import TRUST_MANIFEST, TRUST_SIGNED, TRUST_UNVERIFIED
 from xlkit.findings import CATALOGUE, ERROR, HINT, Finding, declared, finding
 from xlkit.read.tables import Tables, plain, records
 from xlkit.round.result import ISSUE_COLUMNS, MISSING_COLUMNS, RoundResult, empty_issues
@@ -96,7 +97,9 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
     key = "unit_code" if level == "unit" else "project_code"
     issues: list[dict[str, Any]] = []
     files = tables.files.copy()
-    kept, superseded = _dedupe(tables.projects, files, key, issues)
+    values_only = set(tables.findings.loc[tables.findings["code"] == "file.xls", "file"]) \
+        if len(tables.findings) else set()
+    kept, superseded = _dedupe(tables.projects, files, key, issues, values_only)
     tables = _without(tables, superseded, files)
     budget = _Index(budget_rows, key, "unit_name", "unit_name" if level == "unit"
                     else "project_name")
@@ -164,9 +167,9 @@ def _sort_key(v: Any) -> Any:
 
 
 def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
-            issues: list) -> tuple[pd.DataFrame, set[str]]:
-    """Keep the newest return of each project (by the workbook's own save time, then the
-    file's), list both, and mark the older as superseded."""
+            issues: list, values_only: set[str] = frozenset()) -> tuple[pd.DataFrame, set[str]]:
+    """Keep one return of each project (the copy :func:`copy_order` puts first), list
+    every copy, and mark the others as superseded by it."""
     if projects.empty:
         return projects, set()
     p = projects.copy()
@@ -174,20 +177,70 @@ def _dedupe(projects: pd.DataFrame, files: pd.DataFrame, key: str,
     dup = (p[key].notna() & (p[key] != "")).fillna(False) & p.duplicated(key, keep=False)
     if not dup.any():  # the usual case: one return per project
         return p, superseded
-    times = files.set_index("path")["modified"].to_dict() if len(files) else {}
-    p["_when"] = None
-    p.loc[dup, "_when"] = p.loc[dup, "source_file"].map(lambda f: times.get(f) or _mtime(f))
+    info = files.set_index("path")[["modified", "sha256"]].to_dict("index") if len(files) else {}
     for code, group in p[dup].groupby(key, dropna=True):
-        ordered = group.sort_values("_when", ascending=False)
-        newest = ordered.iloc[0]
-        for old in records(ordered.iloc[1:]):
+        copies = []
+        for r in records(group):
+            f = info.get(r["source_file"], {})
+            copies.append(dict(r, _when=f.get("modified") or _mtime(r["source_file"]),
+                               _sha=f.get("sha256") or "",
+                               _values_only=r["source_file"] in values_only))
+        ordered = copy_order(copies)
+        kept = ordered[0]
+        for old in ordered[1:]:
             superseded.add(old["source_file"])
-            files.loc[files["path"] == old["source_file"], "superseded_by"] = newest["source_file"]
-            issues.append(_coded("return.duplicate", old, code=code, n=len(group),
-                                 kept=newest["source_file"], kept_when=newest["_when"],
-                                 when=old["_when"], file=old["source_file"],
-                                 expected=newest["source_file"]))
-    return p[~p["source_file"].isin(superseded)].drop(columns="_when"), superseded
+            files.loc[files["path"] == old["source_file"], "superseded_by"] = kept["source_file"]
+            common = dict(code=code, n=len(copies), kept=kept["source_file"],
+                          kept_when=kept["_when"] or "未知", when=old["_when"] or "未知",
+                          file=old["source_file"], expected=kept["source_file"])
+            if (old["_when"] or "") > (kept["_when"] or ""):  # newer, yet not used: say why
+                issues.append(_coded("return.newer_not_used", old, why=_unverifiable(old),
+                                     kept_how=_checked(kept), **common))
+            else:
+                issues.append(_coded("return.duplicate", old, **common))
+    return p[~p["source_file"].isin(superseded)], superseded
+
+
+def copy_order(copies: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The superseding policy: which of several returns of one project counts (the first
+    of the list returned), the others being listed as superseded by it.
+
+    1. The copy that can be checked most fully: a copy whose issued values are verified —
+       its signature (``issued_source`` 签名) or the build's manifest (下发清单) — before
+       one that cannot be verified (未核验 without a key, 不可信, 预算清单); then a copy
+       whose formulas can be checked before a values-only re-save (.xls, ``file.xls``).
+       So a newer unverifiable copy never silently replaces a verified one: it is listed,
+       superseded, with a 错误 (``return.newer_not_used``) saying which copy counts and why.
+    2. Among copies checked alike, the newest by the workbook's own save time (else the
+       file's modification time).
+    3. Ties within the same second: by content (sha256, ascending), then by path — so the
+       outcome never depends on the order the files were read in.
+
+    Each copy is a mapping with ``source_file``, ``issued_source``, ``_when`` (ISO time),
+    ``_sha`` and ``_values_only``."""
+    def rank(c: Mapping[str, Any]) -> tuple:
+        verified = c.get("issued_source") in (TRUST_SIGNED, TRUST_MANIFEST)
+        return (not verified, bool(c.get("_values_only")))
+
+    by_path = sorted(copies, key=lambda c: (c.get("_sha") or "", str(c["source_file"])))
+    by_time = sorted(by_path, key=lambda c: c.get("_when") or "", reverse=True)
+    return sorted(by_time, key=rank)  # stable: time, then content and path, within a rank
+
+
+def _unverifiable(c: Mapping[str, Any]) -> str:
+    source = c.get("issued_source")
+    if source in (TRUST_UNVERIFIED, None, ""):
+        return "签名未核验（未提供密钥）"
+    if source not in (TRUST_SIGNED, TRUST_MANIFEST):
+        return "签名缺失或无法通过核验"
+    return "是只有数值的 .xls 另存，公式无法核对"
+
+
+def _checked(c: Mapping[str, Any]) -> str:
+    source = c.get("issued_source")
+    how = "签名已核验" if source == TRUST_SIGNED else "下发清单已核对" if \
+        source == TRUST_MANIFEST else f"预填数据{source or '未核验'}"
+    return how + ("，只有数值" if c.get("_values_only") else "，公式可核对")
 
 
 def _mtime(path: str) -> str:
