@@ -77,7 +77,11 @@ def test_read_writes_xlsx_with_chinese_headers_csv_and_parquet_message(tmp_path,
     assert len(sheets["指标"]) == 8
     csv = tmp_path / "csv"
     assert run("read", returns, "-o", csv).exit_code == 0
-    projects = pd.read_csv(csv / "projects.csv", encoding="utf-8-sig", dtype={"unit_code": str})
+    projects = pd.read_csv(csv / "projects.csv", encoding="utf-8-sig", dtype={"单位编码": str})
+    assert list(projects["单位编码"]) == ["301001", "301001"]  # Chinese headers by default
+    assert run("read", returns, "-o", tmp_path / "en", "--headers", "en").exit_code == 0
+    projects = pd.read_csv(tmp_path / "en" / "projects.csv", encoding="utf-8-sig",
+                           dtype={"unit_code": str})
     assert list(projects["unit_code"]) == ["301001", "301001"]
     try:
         import pyarrow  # noqa: F401

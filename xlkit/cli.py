@@ -6,21 +6,199 @@ done (an input that cannot be used). A user's mistake never ends in a traceback.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from xlkit import __version__
+from xlkit.core.display import cannot_write, display_path, display_text, os_reason
 from xlkit.core.spec import builtin_specs, load_spec
 from xlkit.findings import InputError
 
 EXIT_OK, EXIT_ROWS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
+HELP_TEXT = "显示帮助并退出"
+
+
+# ------------------------------------------------------------------ click's frame in Chinese
+
+class ChineseFormatter(click.HelpFormatter):
+    """Headings with a Chinese colon (选项：, 命令：)."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+
+class ChineseContext(click.Context):
+    formatter_class = ChineseFormatter
+
+
+_HELP_EXTRA = (("[default: ", "[默认："), ("default: ", "默认："), ("env var: ", "环境变量："),
+               ("required", "必填"))
+
+
+class ChineseCommand(click.Command):
+    """A command whose help reads in Chinese: 用法 / 选项, and the help option's text."""
+
+    context_class = ChineseContext
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix="用法：")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        opts = []
+        for p in self.get_params(ctx):
+            if rv := p.get_help_record(ctx):
+                text = rv[1]
+                for en, zh in _HELP_EXTRA:
+                    text = text.replace(en, zh)
+                opts.append((rv[0], text))
+        if opts:
+            with formatter.section("选项"):
+                formatter.write_dl(opts)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+
+class ChineseGroup(ChineseCommand, click.Group):
+    """The ``xlkit`` group: Chinese help (命令), and every usage error, Ctrl-C and OS error
+    said in Chinese with a meaningful exit code (2 a usage error, 130 interrupted)."""
+
+    command_class = ChineseCommand
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        ChineseCommand.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("命令"):
+                formatter.write_dl(rows)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True,
+             **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Abort:
+            click.echo("已中止", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help(), err=True)
+            sys.exit(EXIT_INPUT)
+        except click.UsageError as exc:
+            ctx = exc.ctx
+            if ctx is not None:
+                click.echo(ctx.get_usage(), err=True)
+                click.echo(f"查看帮助：{ctx.command_path} --help", err=True)
+            click.echo(f"错误：{usage_error_text(exc)}", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # the reader of our output went away (| head)
+                sys.exit(EXIT_ROWS)
+            click.echo(f"错误：{cannot_write(exc)}", err=True)
+            sys.exit(EXIT_INPUT)
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+_NUMBER_TYPES = {"integer": "整数", "float": "数字", "boolean": "是/否", "integer range": "整数",
+                 "float range": "数字"}
+_PATH_KINDS = {"file": "文件", "directory": "文件夹", "path": "路径"}
+_PATH_PROBLEMS = {"does not exist": "不存在", "is a file": "是文件，不是文件夹",
+                  "is a directory": "是文件夹，不是文件", "is not readable": "无法读取（权限不足）",
+                  "is not writable": "无法写入（权限不足）", "is not executable": "不可执行"}
+
+
+def _param_name(param: click.Parameter | None) -> str:
+    if param is None:
+        return "参数"
+    if isinstance(param, click.Option):
+        return "/".join(param.opts)
+    return (param.human_readable_name or param.name or "参数").upper()
+
+
+def _bad_value_text(exc: click.BadParameter) -> str:
+    """A type's English complaint about a value, in Chinese, the raw value kept."""
+    msg = exc.message
+    name = _param_name(exc.param)
+    if m := re.fullmatch(r"(\w+) (.+) (does not exist|is a file|is a directory|is not readable"
+                         r"|is not writable|is not executable)\.", msg, re.S):
+        kind = _PATH_KINDS.get(m[1].lower(), "路径")
+        path = m[2][1:-1] if m[2][:1] in "'\"" else m[2]
+        return f"{name} 的{kind} {display_path(path)} {_PATH_PROBLEMS[m[3]]}"
+    if m := re.fullmatch(r"(.+) is not a valid (\w+(?: range)?)\.", msg, re.S):
+        kind = _NUMBER_TYPES.get(m[2].lower(), m[2])
+        return f"{name} 的值 {m[1]} 不是有效的{kind}"
+    if m := re.fullmatch(r"(.+) is not in the range (.+)\.", msg, re.S):
+        return f"{name} 的值 {m[1]} 超出范围（{m[2]}）"
+    if isinstance(exc.param, click.Parameter) and isinstance(exc.param.type, click.Choice):
+        value = re.match(r"(.+?) is not", msg, re.S)
+        choices = "、".join(map(str, exc.param.type.choices))
+        shown = value[1] if value else ""
+        return f"{name} 的值 {shown} 不是可选的值（可选：{choices}）"
+    return f"{name} 的值无效：{msg}"
+
+
+def usage_error_text(exc: click.UsageError) -> str:
+    """A click usage error in Chinese."""
+    if isinstance(exc, click.exceptions.MissingParameter):
+        param = exc.param
+        if isinstance(param, click.Option):
+            return f"缺少选项 {_param_name(param)}"
+        return f"缺少参数 {_param_name(param)}"
+    if isinstance(exc, click.BadParameter):
+        return _bad_value_text(exc)
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        text = f"没有这个选项：{exc.option_name}"
+        if exc.possibilities:
+            text += "（是否想用 " + "、".join(sorted(exc.possibilities)) + "？）"
+        return text
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        text = f"没有这个命令：{exc.command_name}"
+        if exc.possibilities:
+            text += "（是否想用 " + "、".join(sorted(exc.possibilities)) + "？）"
+        return text
+    msg = exc.message
+    if m := re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", msg, re.S):
+        return f"多余的参数：{m[1]}"
+    if m := re.fullmatch(r"Option '(.+)' requires (?:an argument|\d+ arguments)\.", msg, re.S):
+        return f"选项 {m[1]} 需要一个值"
+    if m := re.fullmatch(r"Option '(.+)' does not take a value\.", msg, re.S):
+        return f"选项 {m[1]} 不接受值"
+    if msg == "Missing command.":
+        return "缺少命令"
+    return msg
+
 
 def _fail(message: str) -> None:
-    click.echo(f"错误：{message}", err=True)
+    click.echo(f"错误：{display_text(message)}", err=True)
     sys.exit(EXIT_INPUT)
 
 
@@ -39,8 +217,9 @@ def _load_spec(ref: str):
         _unusable(exc)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="xlkit")
+@click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlkit", help="显示版本并退出",
+                      message="%(prog)s 版本 %(version)s")
 def main() -> None:
     """xlkit：绩效自评表的下发、回收、核对。"""
 
@@ -87,18 +266,45 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
     if blank:
         if output is None:
             _fail("--blank 需要用 -o 指定输出文件")
+        if output.is_dir():
+            _fail(f"{display_path(output)} 是一个文件夹，-o 应为要生成的 .xlsx 文件名")
+        if output.suffix.lower() != ".xlsx":
+            output = output.with_name(output.name + ".xlsx")
+            click.echo(f"提示：输出文件名已补上 .xlsx：{display_path(output)}", err=True)
+            if output.is_dir():
+                _fail(f"{display_path(output)} 是一个文件夹，-o 应为要生成的 .xlsx 文件名")
         if output.exists() and not force:
-            _fail(f"{output} 已存在，如需覆盖请加 --force")
+            _fail(f"{display_path(output)} 已存在，如需覆盖请加 --force")
         built = build_workbook(spec, {"year": year}, key=key, password=password or "")
-        write_atomic(output, built.data)
-        click.echo(f"已生成空白表：{output}")
+        try:
+            write_atomic(output, built.data)
+        except OSError as exc:
+            _fail(cannot_write(exc, output))
+        click.echo(f"已生成空白表：{display_path(output)}")
         return
     missing = [n for n, v in (("--list", list_path), ("--year", year), ("--out", out_dir))
                if v is None]
     if missing:
         _fail("缺少参数 " + "、".join(missing) + "（或用 --blank -o FILE 生成空白表）")
-    _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password, key,
-                     force)
+    _check_out_dir(out_dir, "--out")
+    try:
+        _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password,
+                         key, force)
+    except OSError as exc:
+        _fail(cannot_write(exc, out_dir))
+
+
+def _check_out_dir(folder: Path, option: str, target: Path | None = None) -> None:
+    """An output folder that names an existing file (or lies under one) is refused at once
+    (``target``: the output the option names, when ``folder`` is its folder)."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if p.is_dir():
+                return
+            if p == folder and target is None:
+                _fail(f"{option} {display_path(folder)} 不是文件夹：已有同名文件")
+            _fail(f"{option} {display_path(target or folder)}：{display_path(p)} 是文件，"
+                  "不是文件夹")
 
 
 def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, password, key,
@@ -209,10 +415,13 @@ JOBS_OPTION = click.option("--jobs", "-j", type=click.IntRange(1, 64), default=N
 def _read_results(paths, key, year, jobs, label):
     from xlkit.read import expand, iter_read
 
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        _fail("找不到 " + "、".join(map(display_path, missing)))
     files, skipped = expand(paths)
     results = list(skipped)
     if not files and not skipped:
-        _fail("没有找到要读取的工作簿：" + "、".join(map(str, paths)))
+        _fail("没有找到要读取的工作簿：" + "、".join(map(display_path, paths)))
     with click.progressbar(length=len(files), label=label, file=sys.stderr,
                            show_pos=True) as bar:
         for r in iter_read(files, key=key, year=year, jobs=jobs):
@@ -240,17 +449,29 @@ def validate(files, key_file, year, jobs, fmt) -> None:
         out = [{"file": r.path, "status": r.status, "reason": r.reason, "errors": r.errors,
                 "hints": r.hints, "findings": [f.as_dict() for f in r.findings]}
                for r in results]
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(_shown(out), ensure_ascii=False, indent=2))
     else:
         for r in results:
-            click.echo(f"== {r.path}")
+            click.echo(f"== {display_path(r.path)}")
             for f in r.findings:
                 where = f" {f.where}" if f.where else ""
-                click.echo(f"  [{f.severity}] {f.code}{where}：{f.message}")
-            click.echo("  " + _verdict(r))
+                click.echo(display_text(f"  [{f.severity}] {f.code}{where}：{f.message}"))
+            click.echo("  " + display_text(_verdict(r)))
     if any(r.status == "rejected" for r in results):
         sys.exit(EXIT_INPUT)
     sys.exit(EXIT_ROWS if any(r.errors for r in results) else EXIT_OK)
+
+
+def _shown(data):
+    """``data`` (JSON-to-be) with every text shown safely (a non-UTF-8 file name's bytes as
+    ``\\xff``), so the JSON is valid UTF-8."""
+    if isinstance(data, str):
+        return display_text(data)
+    if isinstance(data, dict):
+        return {k: _shown(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_shown(v) for v in data]
+    return data
 
 
 def _verdict(r) -> str:
@@ -266,31 +487,45 @@ def _verdict(r) -> str:
 @main.command("read")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
-              help="输出：.xlsx 文件；文件夹（写 CSV）；以 .parquet 结尾的文件夹（写 parquet）")
+              help="输出：.xlsx 文件；文件夹（每张表一个 CSV）；以 .parquet 结尾的文件夹（写 parquet）")
 @KEY_OPTION
 @YEAR_OPTION
 @JOBS_OPTION
-@click.option("--english", is_flag=True, help=".xlsx 输出用英文列名")
-def read_cmd(paths, out, key_file, year, jobs, english) -> None:
+@click.option("--headers", type=click.Choice(["zh", "en"]), default=None,
+              help="列名与取值：zh 中文（默认，给人看）；en 英文列名与原始取值（给脚本用）")
+@click.option("--english", is_flag=True, hidden=True, help="同 --headers en")
+def read_cmd(paths, out, key_file, year, jobs, headers, english) -> None:
     """把报回的工作簿（文件或文件夹，递归）读成表：项目、资金、指标、评分表、问题清单、文件。
 
-    写出表格即退出码 0（问题都在“问题清单”和“文件”表中）；无法写出时为 2。
+    写出表格即退出码 0（问题都在“问题清单”和“文件”表中）；找不到输入、无法写出时为 2。
     """
     from xlkit.read import tables_of
 
+    chinese = (headers or ("en" if english else "zh")) == "zh"
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        _fail(f"-o {display_path(out)}：CSV 输出是一个文件夹（每张表一个 .csv 文件），"
+              f"请用 -o {display_path(out.with_suffix(''))} 写到文件夹，"
+              f"或 -o {display_path(out.with_suffix('.xlsx'))} 写成一个工作簿")
+    if suffix == ".xlsx" and out.is_dir():
+        _fail(f"-o {display_path(out)} 是一个文件夹，.xlsx 输出应为文件名")
+    if suffix != ".xlsx":
+        _check_out_dir(out, "-o")
+    else:
+        _check_out_dir(out.parent, "-o", out)
     results = _read_results(paths, _key(key_file), year, jobs, "读取")
     tables = tables_of(results)
     try:
-        if out.suffix.lower() == ".xlsx":
-            tables.to_excel(out, chinese=not english)
-        elif out.suffix.lower() == ".parquet":
+        if suffix == ".xlsx":
+            tables.to_excel(out, chinese=chinese)
+        elif suffix == ".parquet":
             tables.to_parquet(out)
         else:
-            tables.to_csv(out)
+            tables.to_csv(out, chinese=chinese)
     except RuntimeError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"无法写入 {out}：{exc.strerror}")
+        _fail(cannot_write(exc, out))
     n_read = sum(r.status == "read" for r in results)
     n_rej = sum(r.status == "rejected" for r in results)
     n_skip = sum(r.status == "skipped" for r in results)
@@ -298,7 +533,7 @@ def read_cmd(paths, out, key_file, year, jobs, english) -> None:
     hints = sum(r.hints for r in results)
     click.echo(f"收到 {len(results)} 个文件：读取 {n_read}，无法读取 {n_rej}，跳过 {n_skip}；"
                f"错误 {errors}，提示 {hints}")
-    click.echo(f"已写出：{out}")
+    click.echo(f"已写出：{display_path(out)}")
 
 
 @main.command()
@@ -361,12 +596,14 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
             engine) -> None:
     """收集一个文件夹中报回的工作簿，与预算清单、决算核对，写出报告。
 
-    退出码：0 完成；1 有错误（见 --fail-on）；2 输入（清单、决算、规则）无法使用。
+    退出码：0 完成；1 有错误（见 --fail-on）；2 输入（收件目录、清单、决算、规则）无法使用，
+    收件目录不存在或为空。
     """
     import json
 
     from xlkit.round import collect as collecting
 
+    _check_inbox(inbox)
     _load_spec(spec_ref)
     bar = None
 
@@ -404,6 +641,23 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
         _print_summary(summary, outcome)
     severities = FAIL_ON[fail_on]
     sys.exit(EXIT_ROWS if any(summary[s] for s in severities) else EXIT_OK)
+
+
+def _check_inbox(inbox: Path) -> None:
+    """A missing inbox, a file given as one, and an empty one are refused (exit 2) before
+    anything is read or written: an empty inbox is most often a wrong path, and a report of
+    nothing received would look like a finished round."""
+    if not os.path.lexists(inbox):
+        _fail(f"找不到收件目录 {display_path(inbox)}")
+    if not inbox.is_dir():
+        _fail(f"收件目录 {display_path(inbox)} 不是文件夹")
+    try:
+        with os.scandir(inbox) as entries:
+            empty = next(entries, None) is None
+    except OSError as exc:
+        _fail(f"无法读取收件目录 {display_path(inbox)}：{os_reason(exc)}")
+    if empty:
+        _fail(f"收件目录为空：{display_path(inbox)}（没有收到任何文件，未写出报告）")
 
 
 def _print_summary(summary, outcome) -> None:
@@ -478,10 +732,11 @@ def demo(folder, jobs) -> None:
     """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告。"""
     from xlkit.demo import run_demo
 
+    _check_out_dir(folder, "FOLDER")
     try:
         outcome = run_demo(folder, jobs=jobs)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
+    except OSError as exc:
+        _fail(cannot_write(exc, folder))
     click.echo(f"示例一轮已完成：下发 {folder / 'issued'}，报回 {folder / 'returns'}")
     _print_summary(outcome.summary, outcome)
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xlkit.core.atomic import write_atomic_via
+from xlkit.core.display import sheet_text
 
 
 @dataclass(frozen=True)
@@ -29,155 +30,159 @@ class Column:
     @property
     def money(self) -> bool:
         """An amount of money: its meaning gives the unit (万元)."""
-        return "(万元" in self.meaning
+        return "（万元" in self.meaning
 
 
 def _cols(*rows: tuple[str, str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(*r) for r in rows)
 
 
-_WHERE = (("source_file", "string", "文件", "the returned workbook's path"),)
-_KEYS = (("unit_code", "string", "单位编码", "budget unit code (from _meta)"),
-         ("project_code", "string", "项目编码", "project code (from _meta; empty for dept)"))
+_WHERE = (("source_file", "string", "文件", "报回工作簿的路径"),)
+_KEYS = (("unit_code", "string", "单位编码", "预算单位编码（取自 _meta）"),
+         ("project_code", "string", "项目编码", "项目编码（取自 _meta；部门整体支出表为空）"))
 
 SCHEMA: dict[str, tuple[Column, ...]] = {
     "projects": _cols(
-        ("year", "Int64", "年度", "evaluation year"),
-        ("template_id", "string", "表式", "form spec id, e.g. project-2020"),
-        ("template_version", "Int64", "表式版本", "form spec version"),
+        ("year", "Int64", "年度", "评价年度"),
+        ("template_id", "string", "表式", "表式 id，如 project-2020"),
+        ("template_version", "Int64", "表式版本", "表式版本号"),
         *_KEYS,
-        ("unit_name", "string", "单位名称", "unit name as issued"),
-        ("department", "string", "主管部门", "supervising department as issued"),
-        ("project_name", "string", "项目名称", "project name as issued"),
-        ("budget_initial", "float64", "年初预算数", "年初预算数 of 年度资金总额 (万元)"),
-        ("budget_full_year", "float64", "全年预算数", "全年预算数 of 年度资金总额 (万元)"),
+        ("unit_name", "string", "单位名称", "下发时的单位名称"),
+        ("department", "string", "主管部门", "下发时的主管部门"),
+        ("project_name", "string", "项目名称", "下发时的项目名称"),
+        ("budget_initial", "float64", "年初预算数", "年度资金总额的年初预算数（万元）"),
+        ("budget_full_year", "float64", "全年预算数", "年度资金总额的全年预算数（万元）"),
         ("arrived", "float64", "预算下达资金",
-         "funds actually made available (万元, common-2011)"),
-        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出 (万元)"),
-        ("execution_rate", "float64", "执行率", "executed / budget_full_year, recomputed"),
-        ("execution_weight", "float64", "执行率分值", "points of the execution rate"),
-        ("execution_score", "float64", "执行得分", "recomputed execution score"),
-        ("indicator_score", "float64", "指标得分", "recomputed sum of indicator scores"),
-        ("scorecard_score", "float64", "评分表得分", "recomputed sum of 评分表 items (common-2011)"),
-        ("total_score", "float64", "总分", "recomputed 总分"),
-        ("grade", "string", "等次", "recomputed 等次"),
-        ("total_score_in_file", "float64", "表内总分", "总分 as the workbook showed it"),
-        ("grade_in_file", "string", "表内等次", "等次 as the workbook showed it"),
+         "实际到位的资金（万元，common-2011）"),
+        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出（万元）"),
+        ("execution_rate", "float64", "执行率", "全年执行数 ÷ 全年预算数，重新计算"),
+        ("execution_weight", "float64", "执行率分值", "执行率的分值"),
+        ("execution_score", "float64", "执行得分", "重新计算的执行得分"),
+        ("indicator_score", "float64", "指标得分", "重新计算的各指标得分之和"),
+        ("scorecard_score", "float64", "评分表得分", "重新计算的评分表各项之和（common-2011）"),
+        ("total_score", "float64", "总分", "重新计算的总分"),
+        ("grade", "string", "等次", "重新计算的等次"),
+        ("total_score_in_file", "float64", "表内总分", "工作簿中显示的总分"),
+        ("grade_in_file", "string", "表内等次", "工作簿中显示的等次"),
         ("total_score_shown", "float64", "表内公式总分",
-         "总分 as the sheet's own formulas give it on the cells as filled (text is not a "
-         "number; what Excel shows after recalculating); differs from total_score only with "
-         "a calc.as_shown finding"),
-        ("grade_shown", "string", "表内公式等次", "等次 as the sheet's own formulas give it"),
-        ("filled_by", "string", "填报人", "who filled the form"),
-        ("phone", "string", "联系电话", "contact phone"),
-        ("filled_date", "string", "填报日期", "date filled (ISO when recognisable)"),
-        ("signed", "boolean", "已签名", "the workbook carries a signature"),
-        ("signature_ok", "boolean", "签名有效", "signature verified with the office key; "
-                                              "empty when unsigned or no key"),
+         "表内公式按所填单元格算出的总分（文本不算数字，即 Excel 重算后显示的）；"
+         "只有出现 calc.as_shown 问题时才与总分（total_score）不同"),
+        ("grade_shown", "string", "表内公式等次", "表内公式算出的等次"),
+        ("filled_by", "string", "填报人", "填表人"),
+        ("phone", "string", "联系电话", "联系电话"),
+        ("filled_date", "string", "填报日期", "填报日期（能识别时为 ISO 格式）"),
+        ("signed", "boolean", "已签名", "工作簿带有签名"),
+        ("signature_ok", "boolean", "签名有效", "用本单位密钥核验签名通过；未签名或未提供密钥时为空"),
         ("issued_source", "string", "预填数据来源",
-         "where the issued values (budget, targets, weights) count from: 签名 (its _meta, "
-         "signature verified), 未核验 (its _meta, no key given), 不可信 (a key was given and "
-         "the signature is missing or invalid); collect: 下发清单 (the manifest's digest "
-         "matches its _meta), 预算清单 (compared with the list and targets instead)"),
-        ("file_id", "string", "文件编号", "the issued workbook's id (_meta and manifest)"),
-        ("issued_digest", "string", "预填摘要", "digest of the issued values in its _meta, "
-                                            "compared with the manifest's"),
-        ("errors", "Int64", "错误数", "number of 错误 findings"),
-        ("hints", "Int64", "提示数", "number of 提示 findings"),
+         "预填数据（预算、目标、分值）以何为准：签名（其 _meta，签名已核验）、"
+         "未核验（其 _meta，未提供密钥）、不可信（提供了密钥而签名缺失或无效）；"
+         "collect 中还有：下发清单（下发清单的摘要与其 _meta 一致）、"
+         "预算清单（改为与预算清单和绩效目标比对）"),
+        ("file_id", "string", "文件编号", "下发工作簿的编号（_meta 与下发清单中）"),
+        ("issued_digest", "string", "预填摘要", "_meta 中预填数据的摘要，与下发清单中的比对"),
+        ("errors", "Int64", "错误数", "错误的个数"),
+        ("hints", "Int64", "提示数", "提示的个数"),
         *_WHERE,
-        ("file_sha256", "string", "文件SHA256", "sha256 of the file as received"),
+        ("file_sha256", "string", "文件SHA256", "收到的文件的 SHA256"),
     ),
     "funds": _cols(
         *_KEYS,
-        ("source", "string", "资金来源代码", "total / fiscal / carryover / other ..."),
-        ("source_label", "string", "资金来源", "年度资金总额, 其中：当年财政拨款 ..."),
-        ("initial", "float64", "年初预算数", "年初预算数 (万元)"),
-        ("full_year", "float64", "全年预算数", "全年预算数 / 预算资金 (万元)"),
-        ("arrived", "float64", "预算下达资金", "预算下达资金 (万元, common-2011)"),
-        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出资金 (万元)"),
+        ("source", "string", "资金来源代码",
+         "total（合计）/ fiscal（财政拨款）/ carryover（上年结转）/ other（其他）……"),
+        ("source_label", "string", "资金来源", "年度资金总额、其中：当年财政拨款……"),
+        ("initial", "float64", "年初预算数", "年初预算数（万元）"),
+        ("full_year", "float64", "全年预算数", "全年预算数 / 预算资金（万元）"),
+        ("arrived", "float64", "预算下达资金", "预算下达资金（万元，common-2011）"),
+        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出资金（万元）"),
         *_WHERE,
     ),
     "indicators": _cols(
         *_KEYS,
-        ("row", "Int64", "序号", "indicator row number within the form, from 0"),
+        ("row", "Int64", "序号", "指标在表中的行序号，从 0 起"),
         ("level1", "string", "一级指标", "产出指标 / 效益指标 / 满意度指标"),
-        ("level2", "string", "二级指标", "数量指标, 质量指标 ..."),
-        ("name", "string", "三级指标", "indicator name"),
-        ("direction", "string", "指标方向", "≥ ≤ = or 定性"),
-        ("target_text", "string", "年度指标值", "target as typed"),
-        ("target_value", "float64", "目标值", "target parsed to a number"),
-        ("target_unit", "string", "计量单位", "unit (column or parsed from the text)"),
-        ("actual_text", "string", "实际完成值", "actual as typed"),
-        ("actual_value", "float64", "实际值", "actual parsed to a number"),
-        ("weight", "float64", "分值", "points of the indicator"),
-        ("tier", "string", "定性档次", "达成 / 部分达成 / 未达成 (定性)"),
-        ("score_entered", "float64", "表内得分", "score as the workbook showed or the unit entered"),
-        ("score_computed", "float64", "重算得分", "score recomputed by xlkit"),
+        ("level2", "string", "二级指标", "数量指标、质量指标……"),
+        ("name", "string", "三级指标", "指标名称"),
+        ("direction", "string", "指标方向", "≥、≤、= 或 定性"),
+        ("target_text", "string", "年度指标值", "所填的目标值原文"),
+        ("target_value", "float64", "目标值", "目标值解析成的数"),
+        ("target_unit", "string", "计量单位", "计量单位（取自该列或从文字中解析）"),
+        ("actual_text", "string", "实际完成值", "所填的实际完成值原文"),
+        ("actual_value", "float64", "实际值", "实际完成值解析成的数"),
+        ("weight", "float64", "分值", "指标的分值"),
+        ("tier", "string", "定性档次", "达成 / 部分达成 / 未达成（定性指标）"),
+        ("score_entered", "float64", "表内得分", "工作簿中显示或单位填写的得分"),
+        ("score_computed", "float64", "重算得分", "xlkit 重新计算的得分"),
         ("score_shown", "float64", "表内公式得分",
-         "score as the sheet's own formulas give it on the cells as filled"),
+         "表内公式按所填单元格算出的得分"),
         ("deviation_reason", "string", "偏差原因", "偏差原因分析及改进措施"),
-        ("progress", "string", "完成进度", "完成进度 (common-2011)"),
-        ("prefilled", "boolean", "预填", "the row came from the approved targets"),
-        ("cell", "string", "位置", "sheet!cell of the 实际完成值"),
+        ("progress", "string", "完成进度", "完成进度（common-2011）"),
+        ("prefilled", "boolean", "预填", "该行来自批复的绩效目标（预填）"),
+        ("cell", "string", "位置", "实际完成值所在的 工作表!单元格"),
         *_WHERE,
     ),
     "scores": _cols(
         *_KEYS,
-        ("group", "string", "一级指标", "投入 / 过程 / 产出 / 效果 (common-2011)"),
-        ("level2", "string", "二级指标", "项目目标, 资金落实 ..."),
+        ("group", "string", "一级指标", "投入 / 过程 / 产出 / 效果（common-2011）"),
+        ("level2", "string", "二级指标", "项目目标、资金落实……"),
         ("name", "string", "三级指标", "评分项"),
-        ("weight", "float64", "分值", "points"),
-        ("computed_item", "boolean", "公式计算", "rate × weight item (资金到位率, 预算执行率)"),
-        ("score_entered", "float64", "表内得分", "score as in the workbook"),
-        ("score_computed", "float64", "重算得分", "score recomputed by xlkit"),
-        ("cell", "string", "位置", "sheet!cell of the score"),
+        ("weight", "float64", "分值", "分值"),
+        ("computed_item", "boolean", "公式计算", "按 比率 × 分值 计算的项（资金到位率、预算执行率）"),
+        ("score_entered", "float64", "表内得分", "工作簿中的得分"),
+        ("score_computed", "float64", "重算得分", "xlkit 重新计算的得分"),
+        ("cell", "string", "位置", "得分所在的 工作表!单元格"),
         *_WHERE,
     ),
     "people": _cols(
         *_KEYS,
-        ("row", "Int64", "序号", "row of the 评价人员 table, from 1 (rows left empty are skipped)"),
+        ("row", "Int64", "序号", "评价人员表中的行序号，从 1 起（空行略过）"),
         ("name", "string", "姓名", "姓名"),
         ("title", "string", "职称/职务", "职称 / 职务"),
         ("office", "string", "科室", "科室"),
         ("phone", "string", "联系电话", "联系电话"),
-        ("cell", "string", "位置", "sheet!cell of the row's first cell"),
+        ("cell", "string", "位置", "该行第一个单元格的 工作表!单元格"),
         *_WHERE,
     ),
     "texts": _cols(
         *_KEYS,
-        ("field", "string", "字段", "narr.<key> (项目概况, 项目绩效情况, 其他需说明的问题 ...) or "
-                                    "goals.expected / goals.actual (年度总体目标)"),
-        ("label", "string", "栏目", "the section as the form prints it"),
-        ("text", "string", "内容", "the text as the unit wrote it (empty sections are skipped)"),
-        ("cell", "string", "位置", "sheet!cell of the text"),
+        ("field", "string", "字段",
+         "narr.<键>（项目概况、项目绩效情况、其他需说明的问题……）"
+         "或 goals.expected / goals.actual（年度总体目标）"),
+        ("label", "string", "栏目", "表中印出的栏目名称"),
+        ("text", "string", "内容", "单位填写的文字原文（空栏目略过）"),
+        ("cell", "string", "位置", "文字所在的 工作表!单元格"),
         *_WHERE,
     ),
     "findings": _cols(
-        ("severity", "string", "级别", "错误 (must fix) or 提示 (look at it)"),
-        ("code", "string", "规则", "finding code, see the list of codes"),
-        ("message", "string", "说明", "what is wrong, in Chinese"),
-        ("file", "string", "文件", "input file"),
-        ("sheet", "string", "工作表", "sheet name"),
-        ("cell", "string", "单元格", "cell address"),
-        ("field", "string", "字段", "xlkit field name"),
-        ("expected", "string", "应为", "expected value"),
-        ("actual", "string", "实际", "value found"),
+        ("severity", "string", "级别", "错误（必须修改）或 提示（值得一看）"),
+        ("code", "string", "规则", "问题代码，见下方问题代码表"),
+        ("message", "string", "说明", "问题说明"),
+        ("file", "string", "文件", "输入文件"),
+        ("sheet", "string", "工作表", "工作表名称"),
+        ("cell", "string", "单元格", "单元格地址"),
+        ("field", "string", "字段", "xlkit 字段名"),
+        ("expected", "string", "应为", "应有的值"),
+        ("actual", "string", "实际", "实际的值"),
     ),
     "files": _cols(
-        ("path", "string", "文件", "input path"),
-        ("status", "string", "状态", "read / rejected / skipped"),
-        ("reason", "string", "原因", "why rejected or skipped"),
-        ("code", "string", "规则", "finding code of the reason"),
-        ("size", "Int64", "大小", "bytes"),
-        ("sha256", "string", "SHA256", "sha256 of the file"),
-        ("modified", "string", "保存时间", "when the workbook says it was last saved"),
-        ("superseded_by", "string", "被替代", "a newer return of the same project that is used "
-                                              "instead of this one"),
-        ("template_id", "string", "表式", "form spec id when recognised"),
+        ("path", "string", "文件", "输入文件的路径"),
+        ("status", "string", "状态", "read 已读取 / rejected 无法读取 / skipped 已跳过（中文输出中为中文）"),
+        ("reason", "string", "原因", "无法读取或跳过的原因"),
+        ("code", "string", "规则", "原因的问题代码"),
+        ("size", "Int64", "大小", "字节数"),
+        ("sha256", "string", "SHA256", "文件的 SHA256"),
+        ("modified", "string", "保存时间", "工作簿自身记录的最后保存时间"),
+        ("superseded_by", "string", "被替代", "同一项目较新的、代替本文件计入的报回文件"),
+        ("template_id", "string", "表式", "识别出的表式 id"),
         *_KEYS,
-        ("errors", "Int64", "错误数", "number of 错误 findings"),
-        ("hints", "Int64", "提示数", "number of 提示 findings"),
+        ("errors", "Int64", "错误数", "错误的个数"),
+        ("hints", "Int64", "提示数", "提示的个数"),
     ),
+}
+
+#: raw values shown in Chinese in the outputs people read
+_VALUES_ZH: dict[tuple[str, str], dict[str, str]] = {
+    ("files", "status"): {"read": "已读取", "rejected": "无法读取", "skipped": "已跳过",
+                          "gone": "已移除"},
 }
 
 TABLE_LABELS = {"projects": "项目", "funds": "资金", "indicators": "指标", "scores": "评分表",
@@ -267,17 +272,39 @@ class Tables:
     def items(self) -> list[tuple[str, pd.DataFrame]]:
         return [(name, getattr(self, name)) for name in SCHEMA]
 
+    def for_people(self, name: str, chinese: bool = True, csv: bool = False) -> pd.DataFrame:
+        """Table ``name`` as written for a spreadsheet: every text kept text
+        (:func:`~xlkit.core.display.sheet_text`: a non-UTF-8 file name shown with ``\\xff``,
+        in CSV ``'`` before = + - @ tab CR); ``chinese``: Chinese headers, 是 / 否 for
+        booleans and the files' statuses in Chinese (已读取 / 无法读取 / 已跳过)."""
+        df = getattr(self, name)
+        cols = {}
+        for c in SCHEMA[name]:
+            s = df[c.name]
+            if c.dtype == "boolean" and chinese:
+                s = pd.Series([None if v is None else ("是" if v else "否") for v in plain(s)],
+                              dtype="string", index=df.index)
+            elif c.dtype == "string":
+                values = plain(s)
+                if chinese and (name, c.name) in _VALUES_ZH:
+                    words = _VALUES_ZH[(name, c.name)]
+                    values = [words.get(v, v) if v is not None else None for v in values]
+                s = pd.Series([None if v is None else sheet_text(v, csv) for v in values],
+                              dtype="string", index=df.index)
+            cols[c.label if chinese else c.name] = s
+        return pd.DataFrame(cols, index=df.index)
+
     def to_excel(self, path: str | Path, chinese: bool = True) -> None:
-        """One sheet per table; Chinese headers and sheet names by default; text stays text."""
+        """One sheet per table; Chinese headers, sheet names and values (是 / 否, statuses)
+        by default; text stays text (string cells, never formulas or links)."""
         path = Path(path)
 
         def write(tmp: Path) -> None:
             opts = {"strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False}
             with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": opts}) as w:
-                for name, df in self.items():
-                    out = df.rename(columns={c.name: c.label for c in SCHEMA[name]}) \
-                        if chinese else df
+                for name, _df in self.items():
+                    out = self.for_people(name, chinese)
                     sheet = TABLE_LABELS[name] if chinese else name
                     out.to_excel(w, sheet_name=sheet, index=False)
                     ws = w.sheets[sheet]
@@ -287,13 +314,16 @@ class Tables:
 
         write_atomic_via(path, write)
 
-    def to_csv(self, folder: str | Path) -> None:
-        """One UTF-8 (with BOM, so Excel opens it right) CSV per table."""
+    def to_csv(self, folder: str | Path, chinese: bool = True) -> None:
+        """One UTF-8 (with BOM, so Excel opens it right) CSV per table, named by the
+        table's English name; Chinese headers and values by default (``chinese=False``:
+        the schema's names and raw values, for scripts). A text starting with = + - @, a
+        tab or a CR gets an apostrophe before it, so a spreadsheet keeps it text."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name, df in self.items():
+        for name, _df in self.items():
             buf = io.StringIO()
-            df.to_csv(buf, index=False)
+            self.for_people(name, chinese, csv=True).to_csv(buf, index=False)
             data = buf.getvalue().encode("utf-8-sig")
             write_atomic_via(folder / f"{name}.csv", lambda p, d=data: p.write_bytes(d))
 
@@ -310,7 +340,8 @@ class Tables:
 
 
 def schema_text() -> str:
-    lines = []
+    lines = ["各表的列：列名（英文，给脚本用）、类型（string 文本 / Int64 整数 / float64 数值 / "
+             "boolean 是否）、中文列名（xlsx 与 CSV 输出的表头）、含义", ""]
     for name, cols in SCHEMA.items():
         lines.append(f"{name} ({TABLE_LABELS[name]})")
         for c in cols:

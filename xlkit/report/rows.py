@@ -31,6 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from xlkit.core.display import display_text
 from xlkit.ooxml.parts import MAIN_NS, sheet_parts
 from xlkit.ooxml.xml import text_element
 from xlkit.ooxml.zip import ZipMember, raw_member, write_zip
@@ -75,7 +76,10 @@ def cell_value(value: Any) -> float | str | None:
 
 
 def truncate(text: str) -> str:
-    """``text`` cut to MAX_TEXT UTF-16 units, never inside a character (as xlsxwriter)."""
+    """``text`` cut to MAX_TEXT UTF-16 units, never inside a character (as xlsxwriter), and
+    shown safely (:func:`~xlkit.core.display.display_text`: a non-UTF-8 file name's bytes
+    as ``\\xff``; the cell is a string cell either way, never a formula)."""
+    text = display_text(text)
     if len(text) <= MAX_TEXT // 2:
         return text
     units = text.encode("utf-16-le", "surrogatepass")
