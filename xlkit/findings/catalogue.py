@@ -37,7 +37,11 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "file.zip_bomb": (ERROR, "压缩内容异常（疑似压缩炸弹）",
                       "压缩包内有 {parts} 个部件，超过上限 {limit}（max_zip_entries）",
                       {"size": "解压后 {size_mb} MB，超过上限 {limit_mb} MB（max_uncompressed_bytes）",
-                       "ratio": "部件 {part} 压缩比异常（{size} / {compressed}，max_ratio）"}),
+                       "ratio": "部件 {part} 压缩比异常（{size} / {compressed}，max_ratio）",
+                       "overrun": "部件 {part} 解压后超过其声明的大小 {size} 字节（压缩数据损坏"
+                                  "或被篡改，疑似压缩炸弹），已停止解压并拒绝读取"}),
+    "file.not_regular": (ERROR, "不是普通文件（设备、管道或文件夹），未读取",
+                         "{path} 是{kind}，不是普通文件，未读取", {}),
     "file.xml_unsafe": (ERROR, "含有不安全的 XML（实体声明 / 外部引用）",
                         "部件 {part} 含有 DOCTYPE / 实体声明（可能是 XML 炸弹或外部实体攻击），拒绝读取",
                         {}),

@@ -12,15 +12,19 @@ are the bytes checked.
 from __future__ import annotations
 
 import io
+import mmap
 import os
 import re
+import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlkit.findings import Finding, finding
-from xlkit.ooxml.zip import read_member
+from xlkit.ooxml.errors import damage_reason, os_read_reason
+from xlkit.ooxml.zip import INFLATE_CHUNK, MemberOverrun, member_chunks, read_bounded, read_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -29,6 +33,14 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 # what decompressing a damaged part raises (zlib.error: deflated data that is not)
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+# a cell or a merged range however the tag is spelt: any whitespace after the name (tab,
+# newline, several spaces), none (<c>, <c/>), a namespace prefix (<x:c r=...>)
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c[\s/>]")
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?mergeCell[\s/>]")
+_TAIL = 64  # bytes carried over between chunks, so a tag cut in two is counted once
+#: what a path that is not a regular file is, in Chinese
+_NOT_REGULAR = ((stat.S_ISDIR, "文件夹"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+                (stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISSOCK, "套接字"))
 
 
 @dataclass(frozen=True)
@@ -71,20 +83,39 @@ class Precheck:
 
 
 def precheck(path: Path, limits: Limits = DEFAULT_LIMITS) -> Precheck:
+    """What ``path`` is and whether it is safe to open. Only a regular file is read (a
+    device such as /dev/zero, a FIFO, a socket or a folder is refused from its ``stat``,
+    before a byte is read; a FIFO is opened without blocking), and only after its size
+    passed ``max_file_bytes``; no more than that size is ever read."""
     where = {"file": str(path)}
     try:
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read() if size <= min(KEEP_FILE_BYTES, limits.max_file_bytes) else None
-            head = fh.read(8) if data is None else data[:8]
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         return Precheck(rejected=finding("file.missing", f"找不到文件：{path}", **where))
     except OSError as exc:
-        return Precheck(rejected=finding("file.corrupt", f"无法读取文件：{exc.strerror}", **where))
-    if size > limits.max_file_bytes:
-        return Precheck(rejected=finding(
-            "file.too_large", f"文件 {size / 1048576:.1f} MB，超过上限 "
-                              f"{limits.max_file_bytes / 1048576:.0f} MB（max_file_bytes）", **where))
+        return Precheck(rejected=finding("file.corrupt", f"无法读取文件：{os_read_reason(exc)}",
+                                         **where))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            what = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "特殊文件")
+            return Precheck(rejected=finding(
+                "file.not_regular", f"{path} 是{what}，不是普通文件，未读取", **where))
+        size = st.st_size
+        if size > limits.max_file_bytes:
+            os.close(fd)
+            return Precheck(rejected=finding(
+                "file.too_large", f"文件 {size / 1048576:.1f} MB，超过上限 "
+                                  f"{limits.max_file_bytes / 1048576:.0f} MB（max_file_bytes）",
+                **where))
+        with os.fdopen(fd, "rb") as fh:
+            # never more than the size stat gave (a file that grows meanwhile is not followed)
+            data = fh.read(size) if size <= KEEP_FILE_BYTES else None
+            head = fh.read(8) if data is None else data[:8]
+    except OSError as exc:
+        return Precheck(rejected=finding("file.corrupt", f"无法读取文件：{os_read_reason(exc)}",
+                                         **where))
     if head.startswith(ZIP_MAGIC):
         result = _check_zip(path, data, limits)
         result.data = data if result.kind else None
@@ -113,12 +144,28 @@ def _check_zip(path: Path, data: bytes | None, limits: Limits) -> Precheck:
         z = zipfile.ZipFile(path if data is None else io.BytesIO(data))
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{exc}）", **where))
+        return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）",
+                                         **where))
+    view: mmap.mmap | None = None
     try:
-        result = _check_parts(z, infos, data, where, limits)
+        if data is None:  # a large file: its members inflated from a map of it, not memory
+            with path.open("rb") as fh:
+                view = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        result = _check_parts(z, infos, data if data is not None else view, data is not None,
+                              where, limits)
+    except MemberOverrun as exc:
+        result = Precheck(rejected=finding(
+            "file.zip_bomb", f"部件 {exc.name} 解压后超过其声明的大小 {exc.declared} 字节"
+                             "（压缩数据损坏或被篡改，疑似压缩炸弹），已停止解压并拒绝读取", **where))
+    except (OSError, ValueError) as exc:  # the map could not be made
+        result = Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）",
+                                           **where))
     except BaseException:
         z.close()
         raise
+    finally:
+        if view is not None:
+            view.close()
     if result.kind and data is not None:
         result.zip = z  # in memory: nothing to leak, and the reader need not open it again
     else:
@@ -127,31 +174,50 @@ def _check_zip(path: Path, data: bytes | None, limits: Limits) -> Precheck:
     return result
 
 
-def _check_parts(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | None,
-                 where: dict[str, str], limits: Limits) -> Precheck:
+def _check_parts(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | mmap.mmap,
+                 keep: bool, where: dict[str, str], limits: Limits) -> Precheck:
+    """``data``: the zip's bytes, or a map of the file; ``keep``: parts read whole may be
+    kept for the reader (``data`` is the bytes it will read). :class:`MemberOverrun` when a
+    member inflates past its declared size: every member is inflated, in a stream capped at
+    that size, before the file is passed (most once, for the checks below)."""
     names = {i.filename for i in infos}
     rejected = _check_directory(infos, names, where, limits)
     if rejected:
         return Precheck(rejected=rejected)
-    kept = _Kept(KEEP_PARTS_BYTES if data is not None else 0)
+    kept = _Kept(KEEP_PARTS_BYTES if keep else 0)
+    inflated: set[int] = set()  # id() of the members inflated whole on the way
+    part = ""
     try:
         for i in infos:
-            if i.filename.endswith((".xml", ".rels", ".vml")) and _has_doctype(z, i, data, kept):
+            part = i.filename
+            if i.filename.endswith((".xml", ".rels", ".vml")) and \
+                    _has_doctype(z, i, data, kept, inflated):
                 return Precheck(rejected=finding(
                     "file.xml_unsafe", f"部件 {i.filename} 含有 DOCTYPE / 实体声明"
                                        "（可能是 XML 炸弹或外部实体攻击），拒绝读取", **where))
-        book = kept.get("xl/workbook.xml")
+        part = "xl/workbook.xml"
+        book = kept.get(part)
         book_head = book[1][:4096] if book and book[0] is z.getinfo("xl/workbook.xml") else \
             z.open("xl/workbook.xml").read(4096)
     except _DAMAGED as exc:
-        return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法解压（{exc}）", **where))
+        return Precheck(rejected=finding(
+            "file.corrupt", f"文件损坏，无法解压（部件 {part}：{damage_reason(exc)}）", **where))
     if STRICT_NS in book_head:
         return Precheck(rejected=finding(
             "file.strict_ooxml", "文件是“严格 Open XML”格式，请在 Excel 中另存为"
                                  "“Excel 工作簿(*.xlsx)”后报送", **where))
-    rejected = _check_sheets(z, infos, kept, where, limits)
+    rejected = _check_sheets(z, infos, data, kept, inflated, where, limits)
     if rejected:
         return Precheck(rejected=rejected)
+    for i in infos:  # the rest (large parts seen only in part, images ...) to their end
+        if id(i) not in inflated:
+            try:
+                for _ in _inflated(z, i, data):
+                    pass
+            except _DAMAGED as exc:
+                return Precheck(rejected=finding(
+                    "file.corrupt", f"文件损坏，无法解压（部件 {i.filename}：{damage_reason(exc)}）",
+                    **where))
     # what the reader will open by name: the last entry of a name (zipfile's choice)
     parts = {n: data for n, (i, data) in kept.items() if z.getinfo(n) is i}
     result = Precheck(kind="xlsx", parts=parts)
@@ -185,8 +251,9 @@ def _check_directory(infos: list[zipfile.ZipInfo], names: set[str], where: dict[
     return None
 
 
-def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], kept: _Kept,
-                  where: dict[str, str], limits: Limits) -> Finding | None:
+def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], data: bytes | mmap.mmap,
+                  kept: _Kept, inflated: set[int], where: dict[str, str],
+                  limits: Limits) -> Finding | None:
     """Each worksheet's size, cells and merged ranges; a sheet read whole is kept."""
     for i in infos:
         if not (i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")):
@@ -195,9 +262,10 @@ def _check_sheets(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], kept: _Kept,
             return finding("file.too_complex", f"工作表 {i.filename} 解压后 {i.file_size} 字节，"
                                                "超过上限（max_sheet_bytes）", **where)
         try:
-            cells, merged = _count_cells(z, i, kept, limits)
+            cells, merged = _count_cells(z, i, data, kept, inflated, limits)
         except _DAMAGED as exc:
-            return finding("file.corrupt", f"文件损坏，无法解压（{exc}）", **where)
+            return finding("file.corrupt", f"文件损坏，无法解压（部件 {i.filename}："
+                                           f"{damage_reason(exc)}）", **where)
         if cells > limits.max_cells:
             return finding("file.too_complex", f"工作表 {i.filename} 有 {cells} 个单元格，超过上限 "
                                                f"{limits.max_cells}（max_cells）", **where)
@@ -221,43 +289,64 @@ class _Kept(dict[str, tuple[zipfile.ZipInfo, bytes]]):
             self.room -= len(data)
 
 
-def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo, kept: _Kept,
-                 limits: Limits) -> tuple[int, int]:
-    """Cells and merged ranges of one sheet part, counted on the stream (no parsing); the
-    part is kept when it is small enough. A part read whole already is counted only if
-    it is large enough to hold more than a limit allows (each cell takes 3 bytes or more,
-    each merged range 11): a form never is."""
+def _inflated(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | mmap.mmap
+              ) -> Iterator[bytes]:
+    """Member ``info`` in chunks, never inflated past its declared size: from ``data`` (an
+    overrun raises :class:`MemberOverrun`), or through zipfile for a member it should read
+    itself (its reads are bounded by the declared size too; its errors are its own)."""
+    pieces = member_chunks(data, info, z.metadata_encoding)
+    if pieces is not None:
+        yield from pieces
+        return
+    with z.open(info) as fh:
+        while chunk := fh.read(INFLATE_CHUNK):
+            yield chunk
+
+
+def _count(tag: re.Pattern[bytes], data: bytes) -> int:
+    return sum(1 for _ in tag.finditer(data))
+
+
+def _count_cells(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | mmap.mmap,
+                 kept: _Kept, inflated: set[int], limits: Limits) -> tuple[int, int]:
+    """Cells and merged ranges of one sheet part, counted on the stream (no parsing), their
+    tags however spelt (``<c r=``, ``<c\tr=``, ``<x:c r=``); the part is kept when it is
+    small enough. A part read whole already is counted only if it is large enough to hold
+    more than a limit allows (each cell takes 3 bytes or more, each merged range 11): a form
+    never is."""
     hit = kept.get(info.filename)
     if hit and hit[0] is info:
-        data = hit[1]
-        cells = data.count(b"<c ") if len(data) > 3 * limits.max_cells else 0
-        merged = data.count(b"<mergeCell ") if len(data) > 11 * limits.max_merged_ranges else 0
+        body = hit[1]
+        cells = _count(_CELL_TAG, body) if len(body) > 3 * limits.max_cells else 0
+        merged = _count(_MERGE_TAG, body) if len(body) > 11 * limits.max_merged_ranges else 0
         return cells, merged
     cells = merged = 0
     tail = b""
     chunks: list[bytes] | None = \
         [] if info.file_size <= min(KEEP_SHEET_BYTES, kept.room) else None
-    with z.open(info) as fh:
-        while chunk := fh.read(1 << 20):
-            data = tail + chunk
-            cells += data.count(b"<c ") - tail.count(b"<c ")
-            merged += data.count(b"<mergeCell ") - tail.count(b"<mergeCell ")
-            tail = data[-16:]
-            if chunks is not None:
-                chunks.append(chunk)
+    for chunk in _inflated(z, info, data):
+        both = tail + chunk
+        cells += _count(_CELL_TAG, both) - _count(_CELL_TAG, tail)
+        merged += _count(_MERGE_TAG, both) - _count(_MERGE_TAG, tail)
+        tail = both[-_TAIL:]
+        if chunks is not None:
+            chunks.append(chunk)
+    inflated.add(id(info))
     if chunks is not None:
         kept.keep(info, b"".join(chunks))
     return cells, merged
 
 
-def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None,
-                 kept: _Kept) -> bool:
+def _has_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | mmap.mmap,
+                 kept: _Kept, inflated: set[int]) -> bool:
     """True when the XML prolog (everything before the root element) declares a DOCTYPE.
     A part no larger than the prolog looked at is read whole: it is kept."""
     if info.file_size <= HEAD_BYTES:
-        head = read_member(data, info, z.metadata_encoding) if data is not None else None
+        head = read_member(data, info, z.metadata_encoding)
         if head is None:
-            head = z.read(info)
+            head = read_bounded(z, info)
+        else:
+            inflated.add(id(info))
         kept.keep(info, head)
     else:
         with z.open(info) as fh:

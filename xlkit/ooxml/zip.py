@@ -4,9 +4,17 @@ Reading: zipfile reads the central directory (its ``ZipInfo``\\ s are the truth:
 sizes, CRC, where each local header is); :func:`local_header` reads a local header from the
 bytes with this module's own layout of it (APPNOTE 4.3.7), :func:`member_bytes` the stored
 bytes that follow it, :func:`read_member` a member decompressed in one call (None whenever
-zipfile should decide instead), :func:`raw_member` a member as it is, to copy into another
-zip. A member written with a data descriptor (flag bit 3: zeros in its local header, the
-sizes and CRC after the data) reads the same: sizes and CRC come from the directory.
+zipfile should decide instead), :func:`member_chunks` a member inflated piece by piece,
+:func:`read_bounded` a member through zipfile never past its declared size, :func:`raw_member`
+a member as it is, to copy into another zip. A member written with a data descriptor (flag
+bit 3: zeros in its local header, the sizes and CRC after the data) reads the same: sizes
+and CRC come from the directory.
+
+Bounded: a member is inflated in a stream capped at the size the directory declares for it
+(``decompressobj`` with ``max_length``, never ``zlib.decompress`` nor ``ZipFile.read``, which
+inflate whatever the stream holds): a member whose deflate stream runs past its declared size
+(a stream bomb: the directory says 2 KB, the data inflate to gigabytes) raises
+:class:`MemberOverrun` having inflated no more than one byte past what it declared.
 
 Writing: :func:`write_zip` makes a zip of already deflated :class:`ZipMember`\\ s, its
 headers as xlsxwriter writes them (1980-01-01, version 2.0, no zip64); the builder's
@@ -19,13 +27,14 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["CENTRAL_OFFSET_AT", "OFFSET", "LocalHeader", "ZipMember", "central_entry",
-           "finish_zip", "local_header", "member_bytes", "raw_member", "read_member",
-           "write_local_header", "write_zip"]
+__all__ = ["CENTRAL_OFFSET_AT", "INFLATE_CHUNK", "OFFSET", "LocalHeader", "MemberOverrun",
+           "ZipMember", "central_entry", "finish_zip", "local_header", "member_bytes",
+           "member_chunks", "raw_member", "read_bounded", "read_member", "write_local_header",
+           "write_zip"]
 
 LOCAL_SIGNATURE = b"PK\x03\x04"
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # APPNOTE 4.3.7, 30 bytes
@@ -88,27 +97,87 @@ def member_bytes(data: bytes, info: zipfile.ZipInfo,
     return raw if len(raw) == info.compress_size else None
 
 
-def read_member(data: bytes, info: zipfile.ZipInfo,
-                metadata_encoding: str | None = None) -> bytes | None:
-    """``ZipFile.read(info)`` taken straight from the zip's bytes ``data``, for a member
-    zipfile would read without a question: stored or deflated, not encrypted, its local
-    header as the directory says, its CRC right. None for anything else, which zipfile
-    then reads (or refuses) itself, so the answer and any error are zipfile's. Saves
-    zipfile's stream machinery on the dozen small parts of every workbook."""
+INFLATE_CHUNK = 1 << 20  # bytes inflated at a time, at most
+
+
+class MemberOverrun(Exception):
+    """A member whose stored stream inflates past the size the zip directory declares (not
+    a ValueError: no "damaged part" handler may take it for ordinary damage)."""
+
+    def __init__(self, name: str, declared: int):
+        super().__init__(name, declared)
+        self.name, self.declared = name, declared
+
+
+def member_chunks(data: bytes, info: zipfile.ZipInfo, metadata_encoding: str | None = None,
+                  chunk: int = INFLATE_CHUNK) -> Iterator[bytes] | None:
+    """Member ``info`` of the zip ``data`` (bytes, or a read-only mmap of the file) inflated
+    ``chunk`` bytes at a time, never past its declared ``file_size``: :class:`MemberOverrun`
+    when the stream holds more; ``zlib.error`` when it is damaged or cut short;
+    ``zipfile.BadZipFile`` on a wrong CRC (as zipfile says). None, before anything is
+    inflated, for a member zipfile should read (or refuse) itself: encrypted, another method,
+    a local header that does not name it as the directory does."""
     if info.flag_bits & _ENCRYPTED or info.compress_type not in (zipfile.ZIP_STORED,
                                                                 zipfile.ZIP_DEFLATED):
         return None
     raw = member_bytes(data, info, metadata_encoding)
     if raw is None:
         return None
+    return _inflate(raw, info, chunk)
+
+
+def _inflate(raw: bytes, info: zipfile.ZipInfo, chunk: int) -> Iterator[bytes]:
+    size, crc = info.file_size, 0
     if info.compress_type == zipfile.ZIP_STORED:
-        body = raw[:info.file_size]
+        body = raw[:size]
+        for i in range(0, len(body), chunk):
+            piece = body[i:i + chunk]
+            crc = zlib.crc32(piece, crc)
+            yield piece
     else:
-        try:  # in one piece, into a buffer of the size the directory gives
-            body = zlib.decompress(raw, -15, max(info.file_size, 1))[:info.file_size]
-        except zlib.error:  # truncated or damaged: zipfile reads it, and says so
-            return None
-    return body if zlib.crc32(body) == info.CRC else None
+        d = zlib.decompressobj(-15)
+        left, pending = size, raw
+        while not d.eof:
+            # at most one byte past what is left: enough to tell an overrun, never more
+            out = d.decompress(pending, min(chunk, left + 1))
+            pending = d.unconsumed_tail
+            if len(out) > left:
+                raise MemberOverrun(info.filename, size)
+            if not out and not pending:
+                if d.eof:
+                    break
+                raise zlib.error("incomplete or truncated stream")
+            left -= len(out)
+            crc = zlib.crc32(out, crc)
+            if out:
+                yield out
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+
+
+def read_member(data: bytes, info: zipfile.ZipInfo,
+                metadata_encoding: str | None = None) -> bytes | None:
+    """``ZipFile.read(info)`` taken straight from the zip's bytes ``data``, for a member
+    zipfile would read without a question: stored or deflated, not encrypted, its local
+    header as the directory says, its CRC right. None for anything else, which zipfile
+    then reads (or refuses) itself (use :func:`read_bounded`), so the answer and any error
+    are zipfile's; :class:`MemberOverrun` for a stream longer than declared (inflated no
+    further than the declared size). Saves zipfile's stream machinery on the dozen small
+    parts of every workbook."""
+    pieces = member_chunks(data, info, metadata_encoding, max(info.file_size, 1))
+    if pieces is None:
+        return None
+    try:
+        return b"".join(pieces)
+    except (zlib.error, zipfile.BadZipFile):  # damaged: zipfile reads it, and says so
+        return None
+
+
+def read_bounded(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """``z.read(info)`` that never inflates past the member's declared size (zipfile's own
+    ``read()`` inflates the whole stream first, then cuts it). Errors are zipfile's."""
+    with z.open(info) as fh:
+        return fh.read(max(info.file_size, 1))  # zipfile stops at the declared size
 
 
 # ----------------------------------------------------------------------------- writing

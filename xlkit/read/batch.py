@@ -18,6 +18,7 @@ from typing import Any
 
 from xlkit.core.meta import normalise_key
 from xlkit.findings import finding, message
+from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits
 from xlkit.read.source import ENGINES
 from xlkit.read.tables import Tables, frame
@@ -80,8 +81,10 @@ def _work(args: tuple[str, bytes | None, int | None, Limits, str]) -> ReadResult
         return finish_result(reject_result(ReadResult(path), finding(
             "file.too_complex", "文件结构嵌套过深，无法读取", file=path)))
     except Exception as exc:  # a parser bug must cost one file, not the batch
+        # the reason is the clerk's to read: no Python names (damage_reason logs them)
         return finish_result(reject_result(ReadResult(path), finding(
-            "file.corrupt", f"读取失败（{type(exc).__name__}: {str(exc)[:200]}）", file=path)))
+            "file.corrupt", f"读取失败（{damage_reason(exc)}；如文件在 Excel 中能正常打开，"
+                            "请把它交给 xlkit 维护人员）", file=path)))
 
 
 def _work_chunk(paths: list[str], key: bytes | None, year: int | None, limits: Limits,

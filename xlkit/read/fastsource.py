@@ -64,6 +64,7 @@ from xml.parsers import expat
 from xlkit.core.cache import BoundedCache
 from xlkit.core.meta import META_SHEET
 from xlkit.findings import InputError
+from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.parts import (
     MAIN_NS,
     NO_HIDDEN,
@@ -76,6 +77,7 @@ from xlkit.ooxml.parts import (
     resolve_sheets,
 )
 from xlkit.ooxml.xml import StopParsing, UnsafeXML, feed, local_name, parser
+from xlkit.ooxml.zip import read_bounded
 from xlkit.read.source import RawCell, split_ref
 
 SHARED_STRINGS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
@@ -139,6 +141,22 @@ def _row_number(text: str) -> int:
         if val.is_integer():
             return int(val)
         raise ValueError(f"{text} is not a valid row number") from None
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        _number(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(text: str) -> int | float:
@@ -759,7 +777,7 @@ class ZipXmlSource:
         try:
             self._zip = zipfile.ZipFile(self.path) if archive is None else archive
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise InputError("file.corrupt", f"文件损坏，无法打开（{exc}）") from None
+            raise InputError("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）") from None
         self._styles: _Styles | None = None
         self._strings: list[str] | None = None
         self._cache: dict[str, dict[str, _Cell]] = {}
@@ -802,10 +820,10 @@ class ZipXmlSource:
         out = {}
         for cols in rows:
             a, b = cols.get(1), cols.get(2)
-            a = None if a is None else self._guard(self._value, a)
+            a = None if a is None else self._guard(self._value, a, META_SHEET)
             if a is None:
                 continue
-            b = None if b is None else self._guard(self._value, b)
+            b = None if b is None else self._guard(self._value, b, META_SHEET)
             out[str(a)] = "" if b is None else str(b)
         return out
 
@@ -875,8 +893,8 @@ class ZipXmlSource:
                 AttributeError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
                 RuntimeError, NotImplementedError) as exc:
             where = f"部件 {self._part}：" if self._part else ""
-            raise InputError("file.corrupt", f"文件损坏，无法读取（{where}{type(exc).__name__}: "
-                                              f"{str(exc)[:200]}）") from None
+            raise InputError("file.corrupt",
+                             f"文件损坏，无法读取（{where}{damage_reason(exc)}）") from None
         finally:
             self._part = ""
 
@@ -902,7 +920,7 @@ class ZipXmlSource:
             if info.file_size > CACHE_PART_BYTES:
                 with self._zip.open(info) as fh:
                     return parse(fh)
-            data = self._zip.read(info)
+            data = read_bounded(self._zip, info)
         elif len(data) > CACHE_PART_BYTES:
             return parse(data)
         last = _LAST.get(what)
@@ -943,8 +961,36 @@ class ZipXmlSource:
 
     # ----------------------------------------------------------------------- values
 
-    def _value(self, c: _Cell) -> Any:
-        """The value openpyxl gives with ``data_only=True``."""
+    def _value(self, c: _Cell, sheet: str) -> Any:
+        """The value openpyxl gives with ``data_only=True``; InputError naming the sheet, the
+        cell and its raw text when the text cannot be what its type says."""
+        try:
+            return self._value_of(c)
+        except (ValueError, IndexError, TypeError, OverflowError) as exc:
+            raise self._bad_cell(sheet, c, exc) from None
+
+    def _bad_cell(self, sheet: str, c: _Cell, exc: BaseException) -> InputError:
+        """Why cell ``c`` of ``sheet`` cannot be read, in Chinese, with its raw text."""
+        v, t = c.v, c.t
+        if c.s and not _is_int(c.s):
+            what = f"样式编号「{c.s[:60]}」不是整数"
+        elif t == "s" and v is not None and not _is_int(v):
+            what = f"共享字符串编号「{v[:60]}」不是整数"
+        elif t == "s":
+            n = len(self._strings_now())
+            what = (f"引用共享字符串第 {v} 项，但文件中没有共享字符串表（sharedStrings）" if n == 0
+                    else f"引用共享字符串第 {v} 项，但共享字符串表只有 {n} 项")
+        elif t == "b":
+            what = f"逻辑值「{(v or '')[:60]}」不是 0 或 1"
+        elif t == "d":
+            what = f"日期「{(v or '')[:60]}」无法识别"
+        elif t == "n" and v and not _is_number(v):
+            what = f"数值「{v[:60]}」不是数字"
+        else:
+            what = damage_reason(exc)
+        return InputError("file.corrupt", f"文件损坏，无法读取（工作表 {sheet} 单元格 {c.key}：{what}）")
+
+    def _value_of(self, c: _Cell) -> Any:
         t = c.t
         if t == "inlineStr":
             return c.inline
@@ -977,6 +1023,12 @@ class ZipXmlSource:
             return "#VALUE!"
 
     def _raw(self, sheet: str, c: _Cell) -> RawCell:
+        try:
+            return self._raw_of(sheet, c)
+        except (ValueError, IndexError, TypeError, OverflowError) as exc:
+            raise self._bad_cell(sheet, c, exc) from None
+
+    def _raw_of(self, sheet: str, c: _Cell) -> RawCell:
         if c.t == "n" and c.shared is None:  # most cells: _value's and the rest's work, once
             styles = self._styles_now()
             style = int(c.s) if c.s else 0
@@ -990,7 +1042,7 @@ class ZipXmlSource:
                 style += styles.count
             # no text, so no "=" text; a tuple made directly (RawCell's __new__ is Python)
             return _tuple(RawCell, (shown, c.f, style in styles.percent))
-        shown = self._value(c)
+        shown = self._value_of(c)
         formula = c.f
         if c.shared is not None:  # openpyxl moves the group's first formula to this cell
             si, number, ref = c.shared

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 from xlkit.core.meta import META_SHEET
 from xlkit.findings import InputError
+from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.parts import NO_HIDDEN, HiddenLines, hidden_lines, sheet_parts
 from xlkit.ooxml.safety import Precheck
 
@@ -72,8 +73,7 @@ class OpenpyxlSource:
                 self.wb_v = openpyxl.load_workbook(path, read_only=True, data_only=True,
                                                    keep_links=False)
         except Exception as exc:  # openpyxl raises many types on damaged files
-            raise InputError("file.corrupt", f"文件损坏，无法打开（{type(exc).__name__}: "
-                                              f"{str(exc)[:200]}）") from None
+            raise InputError("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）") from None
         self._cache: dict[str, dict[str, RawCell]] = {}
         self.path = path
 
@@ -85,12 +85,19 @@ class OpenpyxlSource:
         """Read-only openpyxl keeps no row or column dimensions: the sheet's part, parsed."""
         import zipfile
 
-        with zipfile.ZipFile(self.path) as z:
-            part = sheet_parts(z.read, set(z.namelist())).get(sheet)
-            if part is None:
-                return NO_HIDDEN
-            with z.open(part) as fh:
-                return hidden_lines(fh)
+        from xlkit.ooxml.zip import read_bounded
+
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                part = sheet_parts(lambda name: read_bounded(z, z.getinfo(name)),
+                                   set(z.namelist())).get(sheet)
+                if part is None:
+                    return NO_HIDDEN
+                with z.open(part) as fh:
+                    return hidden_lines(fh)
+        except Exception as exc:  # noqa: BLE001 - a damaged part, whatever the parser raises
+            raise InputError("file.corrupt", f"文件损坏，无法读取（工作表 {sheet}："
+                                              f"{damage_reason(exc)}）") from None
 
     def sheets(self) -> dict[str, str]:
         return {ws.title: ws.sheet_state for ws in self.wb_f.worksheets}
@@ -104,9 +111,13 @@ class OpenpyxlSource:
         if META_SHEET not in self.wb_v.sheetnames:
             return None
         ws = self.wb_v[META_SHEET]
-        return {str(r[0]): "" if r[1] is None else str(r[1])
-                for r in ws.iter_rows(min_col=1, max_col=2, max_row=1000, values_only=True)
-                if r and r[0] is not None}
+        try:
+            return {str(r[0]): "" if r[1] is None else str(r[1])
+                    for r in ws.iter_rows(min_col=1, max_col=2, max_row=1000, values_only=True)
+                    if r and r[0] is not None}
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged cells
+            raise InputError("file.corrupt", f"文件损坏，无法读取（工作表 {META_SHEET}："
+                                              f"{damage_reason(exc)}）") from None
 
     def names(self) -> dict[str, tuple[str, str]]:
         out = {}
@@ -117,7 +128,17 @@ class OpenpyxlSource:
         return out
 
     def load(self, sheet: str, addresses: list[str]) -> None:
-        """Scan once the rectangle of ``sheet`` that holds ``addresses``."""
+        """Scan once the rectangle of ``sheet`` that holds ``addresses``. openpyxl parses a
+        read-only sheet here: what it raises on a damaged sheet becomes InputError."""
+        try:
+            self._load(sheet, addresses)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged cells
+            raise InputError("file.corrupt", f"文件损坏，无法读取（工作表 {sheet}："
+                                              f"{damage_reason(exc)}）") from None
+
+    def _load(self, sheet: str, addresses: list[str]) -> None:
         from openpyxl.utils.cell import coordinate_to_tuple
 
         if sheet not in self.wb_f.sheetnames or not addresses:
@@ -146,6 +167,16 @@ class OpenpyxlSource:
         return self._cache.get(sheet, {}).get(address, RawCell())
 
 
+def _xlrd_reason(text: str) -> str:
+    """xlrd's complaint about a file, in Chinese."""
+    low = text.lower()
+    if "expected bof" in low or "unsupported format" in low:
+        return "不是 Excel 97-2003 格式，或文件已损坏"
+    if "xlsx" in low:
+        return "文件实为 .xlsx，扩展名不符"
+    return "文件结构损坏"
+
+
 class XlsSource:
     """Workbooks re-saved as .xls by old Excel / WPS: values only, through xlrd."""
 
@@ -167,10 +198,9 @@ class XlsSource:
             if "encrypt" in text.lower():
                 raise InputError("file.encrypted", "文件设置了打开密码（已加密），"
                                                     "请取消密码后重新报送") from None
-            raise InputError("file.corrupt", f".xls 文件无法读取（{text[:200]}）") from None
+            raise InputError("file.corrupt", f".xls 文件无法读取（{_xlrd_reason(text)}）") from None
         except Exception as exc:  # damaged BIFF raises anything from struct to IndexError
-            raise InputError("file.corrupt", f".xls 文件损坏，无法读取（{type(exc).__name__}: "
-                                              f"{str(exc)[:200]}）") from None
+            raise InputError("file.corrupt", f".xls 文件损坏，无法读取（{damage_reason(exc)}）") from None
 
     def modified(self) -> str | None:
         return None  # BIFF keeps it in a property stream xlrd does not read

@@ -79,6 +79,7 @@ from xlkit.core.meta import (
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
 from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
 from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
+from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
 from xlkit.read.formulas import same_formula
 from xlkit.read.source import ENGINES, CellSource, RawCell, open_source
@@ -276,9 +277,9 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                 "（可能是其他表格，或复制粘贴到了新工作簿）", sheet="", **where))
     try:
         record = parse_rows(rows)
-    except ValueError as exc:
-        raise _Rejected(finding("meta.damaged", f"_meta 记录损坏，无法识别表式（{exc}）",
-                                sheet="_meta", **where)) from None
+    except ValueError:
+        raise _Rejected(finding("meta.damaged", "_meta 记录损坏，无法识别表式（其中的数据记录不完整"
+                                "或不是 xlkit 写入的格式）", sheet="_meta", **where)) from None
     payload = record.payload
     tid, tver = payload.get("template_id"), payload.get("template_version")
     try:
@@ -293,7 +294,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     try:
         shape = _shape_for(spec, payload)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _Rejected(finding("meta.damaged", f"_meta 中的表格结构无法还原（{exc}）",
+        raise _Rejected(finding("meta.damaged", f"_meta 中的表格结构无法还原（{damage_reason(exc)}）",
                                 sheet="_meta", **where)) from None
     layout = shape.layout
     recorded = payload.get("fields") or {}
