@@ -178,6 +178,10 @@ def test_read_only_output_folder_for_build_blank_demo_and_read(read_only, tmp_pa
     r = run("read", returns, "-o", read_only / "csv")
     assert r.exit_code == 2 and f"错误：无法写入 {read_only / 'csv'}：权限不足" in r.output
     no_english(r.output)
+    r = run("collect", returns, "--list", LIST, "-o", read_only / "r.xlsx",
+            "--db", tmp_path / "ledger.sqlite")
+    assert r.exit_code == 2 and f"错误：无法写入 {read_only}/：权限不足" in r.output
+    no_english(r.output)
 
 
 def test_read_output_under_a_file_and_a_name_too_long(tmp_path):
@@ -201,6 +205,8 @@ def test_os_reasons_in_chinese():
         assert words in os_reason(OSError(code, os.strerror(code)))
     exc = OSError(errno.ENOSPC, "No space left on device", "/data/out/.~xlkit-1-abc.xlsx")
     assert cannot_write(exc, "/data/out/t.xlsx") == "无法写入 /data/out/t.xlsx：磁盘已满"
+    exc = OSError(errno.EROFS, "Read-only file system", "/data/out/.~xlkit-1-abc.xlsx")
+    assert cannot_write(exc) == "无法写入 /data/out/：只读文件系统"
     exc = OSError(errno.EACCES, "Permission denied", "/data/out/sub")
     assert cannot_write(exc, "/data/out") == "无法写入 /data/out：权限不足（/data/out/sub）"
 

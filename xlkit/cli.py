@@ -624,7 +624,7 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
     except InputError as exc:
         _unusable(exc)
     except OSError as exc:
-        _fail(f"无法写入：{exc.filename or ''} {exc.strerror}")
+        _fail(cannot_write(exc))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -69,13 +69,20 @@ def cannot_write(exc: OSError, path: str | os.PathLike | None = None) -> str:
     """``无法写入 <path>：<原因>`` for an OSError met writing an output; the path the error
     names (e.g. the folder that is a file) is shown when it differs from ``path``."""
     where = path if path is not None else exc.filename
+    if path is None and where is not None and _ours(where):  # our temp file: its folder
+        where = os.path.join(os.path.dirname(os.fsdecode(where)), "")
     text = f"无法写入 {display_path(where)}" if where is not None else "无法写入"
     culprit = exc.filename
     extra = ""
     if culprit is not None and path is not None and os.fspath(culprit) != os.fspath(path) \
-            and not os.path.basename(os.fsdecode(culprit)).startswith(".~xlkit-"):
+            and not _ours(culprit):
         extra = f"（{display_path(culprit)}）"
     return f"{text}：{os_reason(exc)}{extra}"
+
+
+def _ours(path: str | bytes | os.PathLike) -> bool:
+    """One of our temp files (``.~xlkit-*``): not a name to show a person."""
+    return os.path.basename(os.fsdecode(path)).startswith(".~xlkit-")
 
 
 #: a cell text starting with one of these is a formula, a DDE call or a number to a
