@@ -42,7 +42,7 @@ def test_collect_cli_summary_report_and_exit_code(tmp_path, inbox):
     report = tmp_path / "out" / "报告.xlsx"
     r = run("collect", inbox, "--list", LIST, "-o", report, "--year", "2023")
     assert r.exit_code == 1, r.output  # the samples carry 错误
-    assert "应报 12  已报 11  未报 1  收到文件 11（读取 11 + 无法读取 0）" in r.output
+    assert "应报 12  已报 11  未报 1  收到文件 11（读取 11 + 无法读取 0 + 跳过 0）" in r.output
     assert "meta.issued_changed" in r.output and f"报告：{report}" in r.output
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames[:3] == ["汇总", "问题清单", "未报送"]
@@ -151,7 +151,7 @@ def test_hostile_files_in_the_inbox_are_all_listed(tmp_path, inbox):
     r = run("collect", inbox, "--list", LIST, "-o", report, "--fail-on", "never")
     assert r.exit_code == 0, r.output
     n = len(list(HOSTILE.iterdir()))
-    assert f"收到文件 {11 + n}（读取 11 + 无法读取 {n}）" in r.output
+    assert f"收到文件 {11 + n}（读取 11 + 无法读取 {n} + 跳过 0）" in r.output
     files = pd.read_excel(report, sheet_name="文件", engine="openpyxl", dtype=str)
     hostile = files[files["文件"].str.startswith("hostile/")]  # under the inbox
     assert len(hostile) == n and hostile["原因"].notna().all()

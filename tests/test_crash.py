@@ -82,6 +82,8 @@ def test_kill_9_at_several_points_then_finish(tmp_path, corpus):
     assert _ledger_is_consistent(db) == N
     assert _report_is_whole(report)
     assert stored > 0, "no kill landed while files were being read"
+    # no lock or temp file of the killed runs outlives the run that finished (issue 13)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([report.name, db.name])
 
 
 def test_a_second_collect_waits_for_none_and_refuses(tmp_path, corpus):

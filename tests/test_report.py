@@ -139,9 +139,9 @@ def test_summary_counts(written: Path) -> None:
     rows = column_a_rows(ws)
     counts = {label: rows[label][1] for label in
               ("应报", "已报", "未报", "收到文件", "读取", "无法读取", "跳过", "错误", "提示")}
-    assert counts == {"应报": 5, "已报": 3, "未报": 2, "收到文件": 4, "读取": 3, "无法读取": 1,
+    assert counts == {"应报": 5, "已报": 3, "未报": 2, "收到文件": 5, "读取": 3, "无法读取": 1,
                       "跳过": 1, "错误": 2, "提示": 1}
-    assert "收到文件 4 = 读取 3 + 无法读取 1" in rows
+    assert "收到文件 5 = 读取 3 + 无法读取 1 + 跳过 1" in rows
 
 
 def test_summary_by_unit(written: Path) -> None:

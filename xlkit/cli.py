@@ -665,7 +665,8 @@ def _print_summary(summary, outcome) -> None:
 
     s = summary
     click.echo(f"应报 {s['应报']}  已报 {s['已报']}  未报 {s['未报']}  "
-               f"收到文件 {s['收到文件']}（读取 {s['读取']} + 无法读取 {s['无法读取']}）  "
+               f"收到文件 {s['收到文件']}（读取 {s['读取']} + 无法读取 {s['无法读取']} + "
+               f"跳过 {s.get('跳过', 0)}）  "
                f"错误 {s['错误']}  提示 {s['提示']}")
     if s["主要问题"]:
         click.echo("主要问题：")
@@ -704,6 +705,7 @@ def status(db, fmt) -> None:
         click.echo(json.dumps({"returned": [f for f in files if f["status"] == "read"
                                             and not f["superseded_by"]],
                                "rejected": [f for f in files if f["status"] == "rejected"],
+                               "skipped": [f for f in files if f["status"] == "skipped"],
                                "missing": missing, "superseded": superseded,
                                "last_run": st["last_run"]}, ensure_ascii=False, indent=2))
         return
@@ -711,7 +713,8 @@ def status(db, fmt) -> None:
         r = st["last_run"]
         click.echo(f"上次收集：{r['finished']}，报告 {r['report']}")
     click.echo(f"已报 {len(supplied)}，未报 {len(missing)}，被替代 {len(superseded)}，"
-               f"无法读取 {sum(f['status'] == 'rejected' for f in files)}")
+               f"无法读取 {sum(f['status'] == 'rejected' for f in files)}，"
+               f"跳过 {sum(f['status'] == 'skipped' for f in files)}")
     for f in files:
         if f["status"] == "read" and not f["superseded_by"]:
             click.echo(f"  已报    {f['project_code'] or f['unit_code']}  {f['path']}")
@@ -723,6 +726,9 @@ def status(db, fmt) -> None:
     for f in files:
         if f["status"] == "rejected":
             click.echo(f"  无法读取  {f['path']}")
+    for f in files:
+        if f["status"] == "skipped":
+            click.echo(f"  跳过    {f['path']}：{f.get('reason') or ''}")
 
 
 @main.command()
@@ -732,7 +738,7 @@ def demo(folder, jobs) -> None:
     """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告。"""
     from xlkit.demo import run_demo
 
-    _check_out_dir(folder, "FOLDER")
+    _check_out_dir(folder, "示例目录")
     try:
         outcome = run_demo(folder, jobs=jobs)
     except OSError as exc:

@@ -63,6 +63,23 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "file.xls": (HINT, "已另存为 .xls，公式无法核对",
                  "工作簿被另存为 .xls：只读取数值，无法核对公式", {}),
     "file.lock_file": (HINT, "Office 临时锁定文件，已跳过", "Office 临时锁定文件（~$ 开头），已跳过", {}),
+    # ------------------------------------------- inbox entries that are not read (skipped)
+    "file.not_return": (HINT, "不是报回的工作簿，已跳过",
+                        "不是 Excel 工作簿（{suffix}），已跳过；如是报回的表格，请单位用 Excel 或 WPS "
+                        "另存为 .xlsx 后重新报送",
+                        {"hidden": "隐藏文件（名称以 . 开头），已跳过",
+                         "hidden_folder": "隐藏文件夹（名称以 . 开头），其中的内容未查看",
+                         "folder": "这是名为 {name} 的文件夹，不是工作簿；其中的文件已逐个列出",
+                         "manifest": "下发清单（xlkit build 写出的 {name}），不是报回的工作簿，已跳过",
+                         "output": "本次 collect 自己的输出（{what}），已跳过",
+                         "temp": "xlkit 写文件时的临时文件，已跳过"}),
+    "file.special": (HINT, "不是普通文件，未打开", "这是{kind}，不是普通文件，未打开，已跳过", {}),
+    "file.link_outside": (HINT, "链接指向收件目录之外，未读取",
+                          "链接指向收件目录之外（{target}），未跟随，已跳过", {}),
+    "file.link_broken": (HINT, "链接指向的文件不存在", "链接指向的文件不存在（{target}），已跳过", {}),
+    "file.same_file": (HINT, "同一个文件（经链接）只读取一次",
+                       "与 {other} 是同一个文件（经链接），只读取一次，已跳过",
+                       {"folder": "链接指向已查看过的文件夹 {other}，未重复查看"}),
     "file.changed": (HINT, "文件在读取过程中被改动", "文件在读取过程中被改动，下次收集时将重新读取", {}),
     # ------------------------------------------------------------- recognising the form
     "meta.missing": (ERROR, "不是 xlkit 下发的绩效自评表（缺少 _meta）",

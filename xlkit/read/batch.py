@@ -12,10 +12,12 @@ import multiprocessing.pool
 import os
 import resource
 import signal
-from collections.abc import Callable, Iterable, Iterator
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from xlkit.core.display import display_path, os_reason
 from xlkit.core.meta import normalise_key
 from xlkit.findings import finding, message
 from xlkit.ooxml.errors import damage_reason
@@ -27,21 +29,137 @@ from xlkit.read.workbook import ReadResult, finish_result, read_workbook, reject
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xlsb", ".et")
 
 
-def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[ReadResult]]:
-    """Files to read (folders searched recursively, sorted) and skipped Office lock files."""
+#: the build's manifest (xlkit.inputs.manifest.MANIFEST_NAME): never a return
+MANIFEST_NAMES = ("manifest.xlsx",)
+_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISSOCK, "套接字（socket）"),
+          (stat.S_ISCHR, "字符设备文件"), (stat.S_ISBLK, "块设备文件"))
+
+
+def expand(paths: Iterable[str | Path], *, exclude: Mapping[str, str] | None = None
+           ) -> tuple[list[Path], list[ReadResult]]:
+    """Files to read and the entries skipped, each skipped one with why.
+
+    A folder is walked recursively (sorted) and every entry under it is accounted for: a
+    workbook (.xlsx .xlsm .xls .xltx .xlsb .et) is read; anything else is skipped with its
+    reason — other files (.pdf .docx .zip .ods .txt: ``file.not_return``), hidden files and
+    folders (their contents are not looked at), Office lock files ``~$x.xlsx``
+    (``file.lock_file``), the build's manifest.xlsx, our own temp files, a folder named
+    x.xlsx (listed, and walked), FIFOs, sockets and devices (``file.special``: never
+    opened, so never blocking), dangling symlinks (``file.link_broken``).
+
+    Symlinks: one pointing outside the folder given is not followed
+    (``file.link_outside``); inside it, it is followed once — a file reached by two paths
+    is read once, by its own path before a link's (``file.same_file``), and a folder link
+    back into a folder already walked is not walked again (no loops). ``exclude``: real
+    path → what it is (collect's own report and ledger), skipped as ``output``.
+
+    A path given directly (not a folder) is read as given, except a ``~$`` lock file."""
     files: list[Path] = []
     skipped: list[ReadResult] = []
+    own = {os.path.realpath(k): v for k, v in (exclude or {}).items()}
     for p in map(Path, paths):
-        found = sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")
-                       and x.suffix.lower() in SPREADSHEET_SUFFIXES) if p.is_dir() else [p]
-        for f in found:
-            if f.name.startswith("~$"):
-                r = ReadResult(str(f), status="skipped", code="file.lock_file",
-                               reason=message("file.lock_file"))
-                r.file = {"path": str(f), "size": f.stat().st_size}
-                skipped.append(finish_result(r))
+        if p.is_dir():
+            walked, left = _walk(p, own)
+            files += walked
+            skipped += left
+        elif p.name.startswith("~$"):
+            skipped.append(_skip(str(p), "file.lock_file"))
+        else:
+            files.append(p)
+    return files, skipped
+
+
+def _skip(path: str, code: str, variant: str = "", **values: Any) -> ReadResult:
+    """A skipped entry: its ReadResult with the reason, and the entry's own size (lstat:
+    a link or a FIFO is never followed or opened)."""
+    r = ReadResult(path, status="skipped", code=code, reason=message(code, variant, **values))
+    try:
+        st = os.lstat(path)
+        size = st.st_size if stat.S_ISREG(st.st_mode) else None
+    except OSError:
+        size = None
+    r.file = {"path": path, "size": size}
+    return finish_result(r)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _under(path: str, top: str) -> str:
+    """``path`` as under ``top`` (for a message), shown safely."""
+    rel = os.path.relpath(path, top)
+    return display_path(path if rel.startswith("..") else top if rel == "." else rel)
+
+
+def _walk(top: Path, own: Mapping[str, str]) -> tuple[list[Path], list[ReadResult]]:
+    root = os.path.realpath(top)
+    dirs_seen = {root}
+    candidates: list[tuple[str, str, bool]] = []  # (path, real path, reached by a link)
+    skipped: list[ReadResult] = []
+
+    def visit(folder: str, folder_real: str, via_link: bool) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(_skip(folder, "file.corrupt", "unreadable",
+                                 reason=f"无法打开文件夹（{os_reason(exc)}）"))
+            return
+        for e in entries:
+            path, name = e.path, e.name
+            try:
+                st = os.lstat(path)
+            except OSError:  # gone meanwhile
+                continue
+            link = stat.S_ISLNK(st.st_mode)
+            real = os.path.realpath(path) if link else os.path.join(folder_real, name)
+            if link:
+                target = display_path(os.readlink(path))
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    skipped.append(_skip(path, "file.link_broken", target=target))
+                    continue
+                if not _inside(real, root):
+                    skipped.append(_skip(path, "file.link_outside", target=target))
+                    continue
+            if name.startswith("."):
+                skipped.append(_skip(path, "file.not_return", "hidden_folder"
+                                     if stat.S_ISDIR(st.st_mode) else
+                                     "temp" if name.startswith(".~xlkit-") else "hidden"))
+            elif stat.S_ISDIR(st.st_mode):
+                if real in dirs_seen:
+                    skipped.append(_skip(path, "file.same_file", "folder", other=_under(real, root)))
+                    continue
+                dirs_seen.add(real)
+                if Path(name).suffix.lower() in SPREADSHEET_SUFFIXES:
+                    skipped.append(_skip(path, "file.not_return", "folder", name=display_path(name)))
+                visit(path, real, via_link or link)
+            elif not stat.S_ISREG(st.st_mode):
+                kind = next((k for test, k in _KINDS if test(st.st_mode)), "特殊文件")
+                skipped.append(_skip(path, "file.special", kind=kind))
+            elif real in own:
+                skipped.append(_skip(path, "file.not_return", "output", what=own[real]))
+            elif name.startswith("~$"):
+                skipped.append(_skip(path, "file.lock_file"))
+            elif name.lower() in MANIFEST_NAMES:
+                skipped.append(_skip(path, "file.not_return", "manifest", name=display_path(name)))
+            elif Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES:
+                skipped.append(_skip(path, "file.not_return", suffix=display_path(Path(name).suffix) or "无扩展名"))
             else:
-                files.append(f)
+                candidates.append((path, real, link or via_link))
+
+    visit(str(top), root, False)
+    # one file reached by several paths is read once: by its own path, else the first link
+    first: dict[str, str] = {}
+    for path, real, _ in sorted(candidates, key=lambda c: (c[2], c[0])):
+        first.setdefault(real, path)
+    files = []
+    for path, real, _ in candidates:
+        if first[real] == path:
+            files.append(Path(path))
+        else:
+            skipped.append(_skip(path, "file.same_file", other=_under(first[real], str(top))))
     return files, skipped
 
 

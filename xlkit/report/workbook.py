@@ -37,6 +37,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xlkit.core.atomic import write_atomic
+from xlkit.core.display import display_path
 from xlkit.core.spec import load_spec
 from xlkit.findings import ERROR, HINT, InputError, title
 from xlkit.read.tables import SCHEMA, TABLE_LABELS, Column
@@ -209,14 +210,18 @@ def column_values(df: pd.DataFrame, name: str) -> list[Any]:
 
 def relative_paths(paths: pd.Series, inbox: str | None) -> pd.Series:
     """Each path as under the inbox (``a/b.xlsx``); a file outside it (the office's 决算, its
-    list) by its name alone; as given when the inbox is not known. Each distinct path once."""
-    if not inbox or not len(paths):
+    list) by its name alone; as given when the inbox is not known. Each distinct path once.
+    A name that is not valid UTF-8 is shown with its bytes as ``\\xff`` (display_path)."""
+    if not len(paths):
         return paths
-    root = str(inbox).rstrip("/\\")
+    if not inbox:
+        return paths.map(lambda p: p if is_blank(p) else display_path(str(p)))
+    root = display_path(str(inbox)).rstrip("/\\")
     roots = tuple({root + "/", root + "\\", root + os.sep})
     codes, uniques = pd.factorize(paths, use_na_sentinel=True)
 
     def shown(p: str) -> str:
+        p = display_path(p)  # a name that is not UTF-8: its bytes as \xff
         if p.startswith(roots):
             return p[len(root) + 1:]
         return PureWindowsPath(p).name if ("\\" in p or ":" in p[:3]) else PurePosixPath(p).name
@@ -315,7 +320,7 @@ def shown_table(table: str, df: pd.DataFrame, inbox: str | None) -> pd.DataFrame
     """A reader table as its sheet shows it: paths under the inbox, 序号 from 1, 状态 in
     Chinese. The DataFrame itself is not changed."""
     changes: dict[str, Any] = {}
-    for col in ("source_file", "path"):
+    for col in ("source_file", "path", "superseded_by"):
         if col in df.columns:
             changes[col] = relative_paths(df[col], inbox)
     if table == "indicators" and "row" in df.columns:
@@ -599,10 +604,10 @@ def collection_counts(summary: dict[str, Any]) -> list[tuple[str, int, str]]:
         ("应报", "下发名单中应报送的表数"),
         ("已报", "应报 − 未报"),
         ("未报", "见「未报送」表"),
-        ("收到文件", "= 读取 + 无法读取"),
+        ("收到文件", "收件目录中的全部条目 = 读取 + 无法读取 + 跳过"),
         ("读取", "读取成功的文件"),
         ("无法读取", "被拒收的文件，原因见「文件」表"),
-        ("跳过", "Office 临时文件等，不计入收到"),
+        ("跳过", "不是报回的工作簿（临时文件、其他格式、链接等），原因见「文件」表"),
         ("错误", "必须改正，见「问题清单」"),
         ("提示", "请核实，见「问题清单」"),
     )
@@ -707,13 +712,13 @@ def share_rows(counts: Sequence[tuple[str, int]]) -> list[tuple[str, int, float 
 
 
 def write_collection(ws: Worksheet, styles: Styles, row: int, summary: dict[str, Any]) -> int:
-    """收集情况 and the line that shows 收到 = 读取 + 无法读取; returns the next free row."""
+    """收集情况 and the line that shows 收到 = 读取 + 无法读取 + 跳过; returns the next free row."""
     counts = collection_counts(summary)
     block = write_block(ws, styles, row, "收集情况", ["项目", "数量"],
                         [(label, n) for label, n, _ in counts], [styles.text, styles.count])
     write_wide_column(ws, block, 2, "说明", [meaning for _, _, meaning in counts], styles)
     check = (f"收到文件 {summary['收到文件']} = 读取 {summary['读取']} + "
-             f"无法读取 {summary['无法读取']}")
+             f"无法读取 {summary['无法读取']} + 跳过 {summary.get('跳过', 0)}")
     ws.write_string(block.last + 1, 0, check, styles.note)
     return block.last + 3
 

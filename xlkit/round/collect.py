@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlkit.core.atomic import remove_stale_temps
 from xlkit.core.meta import (
     TRUST_LIST,
     TRUST_MANIFEST,
@@ -83,8 +84,10 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             raise InputError("input.inbox", f"找不到文件 {p}", file=str(p))
     inputs = _inputs_fingerprint([list_path, *finals, targets, rules_path, mapping, manifest],
                                  spec, context, money_unit, final_money_unit)
-    files, skipped = expand([inbox])
     with Ledger(db_path) as ledger, _without_cycle_collection():
+        for folder in {report.parent, db_path.parent}:  # what a killed run left
+            remove_stale_temps(folder)
+        files, skipped = expand([inbox], exclude=_own_outputs(report, db_path, manifest))
         reused, todo = ledger.plan(files, context)
         present = sorted([str(p) for p in files] + [r.path for r in skipped])
         last = ledger.last_run()
@@ -110,6 +113,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         # tables are built a batch at a time while the workers read: the cores stay busy
         # and the work after the last file is shorter
         frames: list[Tables] = [tables_of(skipped)]
+        ledger.record(((r, _seen(r.path, follow=False)) for r in skipped), context)
         batch: list[tuple[ReadResult, Seen | None]] = []
         flushed = time.monotonic()
         for r in itertools.chain(first, reading):
@@ -144,6 +148,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                                                     plain(files_table["superseded_by"]),
                                                     strict=True) if isinstance(by, str)}
         summary = result.summary()
+        _check_account(summary, len(present))
         ledger.finish_run(present, superseded,
                           [{k: r.get(k) for k in ("unit_code", "unit_name", "project_code",
                                                   "project_name", "contact", "phone")}
@@ -221,13 +226,33 @@ def _run_fingerprint(inputs: str, ledger: Ledger, present: Sequence[str], report
     return h.hexdigest()
 
 
-def _seen(path: str) -> Seen | None:
-    """Size and mtime of ``path`` now (a string: a Path per result costs more than the stat)."""
+def _seen(path: str, follow: bool = True) -> Seen | None:
+    """Size and mtime of ``path`` now (a string: a Path per result costs more than the stat);
+    ``follow=False`` for a skipped entry (a link or FIFO is never followed or opened)."""
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=follow)
     except OSError:
         return None
     return Seen(path, st.st_size, st.st_mtime_ns)
+
+
+def _own_outputs(report: Path, db: Path, manifest: str | Path | None) -> dict[str, str]:
+    """collect's own files, should they lie in the inbox: never read as returns."""
+    out = {str(report): "报告", str(db): "台账", f"{db}-wal": "台账", f"{db}-shm": "台账",
+           f"{os.path.realpath(db)}.lock": "台账锁文件"}
+    if manifest is not None:
+        out[str(manifest)] = "下发清单"
+    return out
+
+
+def _check_account(summary: dict[str, Any], entries: int) -> None:
+    """Every entry under the inbox is in the report exactly once, as read, rejected or
+    skipped: received = read + rejected + skipped, and received = the entries found."""
+    parts = summary["读取"] + summary["无法读取"] + summary["跳过"]
+    if not summary["收到文件"] == parts == entries:
+        raise RuntimeError(f"内部错误：收件目录有 {entries} 个条目，报告中收到 {summary['收到文件']}"
+                           f" = 读取 {summary['读取']} + 无法读取 {summary['无法读取']} + "
+                           f"跳过 {summary['跳过']}，对不上")
 
 
 def _finals(paths: Sequence[str | Path], money_unit: str | None,

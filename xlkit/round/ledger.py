@@ -9,6 +9,7 @@ interrupted transaction).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlkit.core.display import display_text
 from xlkit.findings import InputError
 from xlkit.read.workbook import ReadResult, file_sha256
 
@@ -45,6 +47,14 @@ CREATE TABLE IF NOT EXISTS expected (
 """
 
 
+def ledger_path(path: str) -> str:
+    """The text the ledger stores for ``path``: the path itself, or, for a name that is not
+    valid UTF-8 (bytes 0xFF 0xFE, which Python holds as surrogate escapes), the name as
+    :func:`xlkit.core.display.display_path` shows it (``\\xff``), so SQLite can store it and
+    a person can read it. Every lookup goes through here: one file, one row."""
+    return display_text(path)
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -57,22 +67,17 @@ class Seen:
 
 
 class Ledger:
+    """The ledger at ``path``, locked for this run. The lock is ``<ledger>.lock`` beside the
+    ledger's real path (a ledger named through a symlink is the same ledger), held with
+    flock: a run killed with kill -9 releases it with its process, and the next run takes
+    the file over (its text says which process had it). The lock file is removed when the
+    run ends."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = open(str(self.path) + ".lock", "a+")  # noqa: SIM115 - held for the run
-        try:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock_fh.seek(0)
-            who = self._lock_fh.read().strip()
-            self._lock_fh.close()
-            raise InputError("input.ledger_busy", f"台账 {self.path} 正被另一个 collect 使用（{who or '进程未知'}），"
-                             "请等它结束后再运行") from None
-        self._lock_fh.seek(0)
-        self._lock_fh.truncate()
-        self._lock_fh.write(f"进程 {os.getpid()}，开始于 {_now()}")
-        self._lock_fh.flush()
+        self._lock_path = os.path.realpath(self.path) + ".lock"
+        self._lock_fh = _take_lock(self._lock_path, self.path)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -82,8 +87,13 @@ class Ledger:
     def close(self) -> None:
         self.db.close()
         if self._lock_fh is not None:
+            # removed while still held: a run that opened it meanwhile finds it gone (see
+            # _take_lock) instead of locking a file nobody else will see
+            with contextlib.suppress(OSError):
+                os.unlink(self._lock_path)
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
             self._lock_fh.close()
+            self._lock_fh = None
 
     def __enter__(self) -> Ledger:
         return self
@@ -96,23 +106,23 @@ class Ledger:
         """Paths whose stored result is still valid (same size and mtime, or same content),
         and the files that must be read."""
         known = {r[0]: r for r in self.db.execute(
-            "SELECT path, size, mtime_ns, sha256, context, result IS NOT NULL FROM files")}
+            "SELECT path, size, mtime_ns, sha256, context, result IS NOT NULL, status FROM files")}
         reuse: list[str] = []
         todo: list[Path] = []
         touched: list[tuple[int, int, str]] = []
         for p in paths:
-            row = known.get(str(p))
+            row = known.get(ledger_path(str(p)))
             try:
                 st = p.stat()
             except OSError:
                 todo.append(p)
                 continue
-            if row is None or row[4] != context or not row[5]:
+            if row is None or row[4] != context or not row[5] or row[6] == "skipped":
                 todo.append(p)
             elif (row[1], row[2]) == (st.st_size, st.st_mtime_ns):
                 reuse.append(str(p))
             elif row[1] == st.st_size and file_sha256(p) == row[3]:
-                touched.append((st.st_size, st.st_mtime_ns, str(p)))  # touched, not changed
+                touched.append((st.st_size, st.st_mtime_ns, row[0]))  # touched, not changed
                 reuse.append(str(p))
             else:
                 todo.append(p)
@@ -125,7 +135,7 @@ class Ledger:
         """Stored results of ``paths``, a batch at a time (memory stays flat)."""
         paths = list(paths)
         for i in range(0, len(paths), batch):
-            chunk = paths[i:i + batch]
+            chunk = [ledger_path(p) for p in paths[i:i + batch]]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(f"SELECT result FROM files WHERE path IN ({marks})", chunk)
             yield [ReadResult.from_dict(json.loads(r[0])) for r in rows]
@@ -144,7 +154,8 @@ class Ledger:
         shas = dict(self.db.execute("SELECT path, sha256 FROM files"))
         h = hashlib.sha256()
         for p in sorted(paths):
-            h.update(f"{p}\0{shas.get(p)}\n".encode())
+            k = ledger_path(p)
+            h.update(f"{k}\0{shas.get(k)}\n".encode())
         return h.hexdigest()
 
     def record(self, results: Iterable[tuple[ReadResult, Seen | None]], context: str) -> None:
@@ -155,9 +166,11 @@ class Ledger:
             if seen is None:
                 continue  # changed while being read: leave it to the next run
             p = r.project or {}
-            rows.append((r.path, seen.size, seen.mtime_ns, r.file.get("sha256"), now, now,
+            key = ledger_path(r.path)
+            # a name that is not UTF-8 keeps its exact text in the JSON (\udcff escapes)
+            rows.append((key, seen.size, seen.mtime_ns, r.file.get("sha256"), now, now,
                          r.status, p.get("unit_code"), p.get("project_code"), context,
-                         json.dumps(r.to_dict(), ensure_ascii=False, default=str)))
+                         json.dumps(r.to_dict(), ensure_ascii=key != r.path, default=str)))
         with self.transaction():
             self.db.executemany(
                 """INSERT INTO files (path, size, mtime_ns, sha256, first_seen, last_seen,
@@ -179,7 +192,7 @@ class Ledger:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS present (path TEXT PRIMARY KEY)")
             self.db.execute("DELETE FROM present")
             self.db.executemany("INSERT OR IGNORE INTO present VALUES (?)",
-                                [(p,) for p in present])
+                                [(ledger_path(p),) for p in present])
             self.db.execute("UPDATE files SET last_seen=? WHERE path IN (SELECT path FROM "
                             "present)", (now,))
             self.db.execute("UPDATE files SET status='gone' WHERE path NOT IN (SELECT path "
@@ -187,7 +200,8 @@ class Ledger:
             # only the rows that change: an update rewrites a row's whole record
             self.db.execute("UPDATE files SET superseded_by=NULL WHERE superseded_by IS NOT NULL")
             self.db.executemany("UPDATE files SET superseded_by=? WHERE path=?",
-                                [(new, old) for old, new in superseded.items()])
+                                [(ledger_path(new), ledger_path(old))
+                                 for old, new in superseded.items()])
             self.db.execute("DELETE FROM expected")
             self.db.executemany(
                 "INSERT INTO expected VALUES (?, ?, ?, ?, ?, ?)",
@@ -210,6 +224,11 @@ class Ledger:
 
         files = rows("SELECT path, status, unit_code, project_code, superseded_by, first_seen, "
                      "last_seen FROM files ORDER BY path")
+        reasons = {p: json.loads(r).get("reason") for p, r in self.db.execute(
+            "SELECT path, result FROM files WHERE status IN ('rejected', 'skipped') "
+            "AND result IS NOT NULL")}
+        for f in files:
+            f["reason"] = reasons.get(f["path"], "")
         expected = rows("SELECT * FROM expected")
         last = rows("SELECT started, finished, inbox, report, summary FROM runs "
                     "ORDER BY id DESC LIMIT 1")
@@ -246,6 +265,37 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     finally:
         model.close()
+
+
+def _take_lock(lock_path: str, ledger: Path):
+    """Open and flock ``lock_path`` (created with the usual mode); refused with a Chinese
+    message while another run holds it. A lock file left by a killed run is not held by
+    anyone and is simply taken over."""
+    for _ in range(20):
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        fh = os.fdopen(fd, "r+", encoding="utf-8", errors="replace")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            who = fh.read().strip()
+            fh.close()
+            raise InputError("input.ledger_busy", f"台账 {ledger} 正被另一个 collect 使用（{who or '进程未知'}），"
+                             "请等它结束后再运行") from None
+        try:  # the holder may have removed the file between our open and our flock
+            same = os.path.samestat(os.fstat(fh.fileno()), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        fh.close()
+    else:  # pragma: no cover - only under a storm of runs
+        raise InputError("input.ledger_busy", f"台账 {ledger} 的锁文件 {lock_path} 反复变化，请稍后再运行")
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"进程 {os.getpid()}，开始于 {_now()}")
+    fh.flush()
+    return fh
 
 
 def open_readonly(path: str | Path) -> Ledger:

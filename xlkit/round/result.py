@@ -53,14 +53,15 @@ class RoundResult:
                .head(10)) if len(self.issues) else pd.Series(dtype="int64")
         read = int((status == "read").sum())
         rejected = int((status == "rejected").sum())
+        skipped = int((status == "skipped").sum())
         return {
             "应报": int(self.expected),
             "已报": int(self.expected - len(self.missing)),
             "未报": int(len(self.missing)),
-            "收到文件": read + rejected,
+            "收到文件": read + rejected + skipped,
             "读取": read,
             "无法读取": rejected,
-            "跳过": int((status == "skipped").sum()),
+            "跳过": skipped,
             "错误": int((sev == ERROR).sum()),
             "提示": int((sev == HINT).sum()),
             "主要问题": [{"规则": r, "级别": s, "数量": int(n)} for (r, s), n in top.items()],
