@@ -146,6 +146,9 @@ def test_build_out_naming_a_file(tmp_path):
     assert r.exit_code == 2
     assert f"{tmp_path / 'afile'} 是文件，不是文件夹" in r.output
     no_english(r.output)
+    r = run("demo", tmp_path / "afile")
+    assert r.exit_code == 2
+    assert f"错误：示例目录 {tmp_path / 'afile'} 不是文件夹：已有同名文件" in r.output
 
 
 def test_build_blank_onto_a_folder_and_without_xlsx(tmp_path):
