@@ -415,3 +415,54 @@ def test_write_atomic_gives_the_usual_mode(tmp_path):
         os.umask(old)
     assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_an_unreadable_file_is_rejected_with_why(tmp_path):
+    """chmod 000: root reads it anyway (test_every_entry... reads one as root); any other
+    user gets 无法读取 with the reason. As root, the read runs in a child that became
+    nobody (what a reader worker does: expand, then read_workbook)."""
+    import tempfile
+
+    from xlkit.read import read_workbook
+
+    src = first_return(SAMPLES / "returns")
+    d = Path(tempfile.mkdtemp(dir="/tmp"))  # nobody must reach it
+    try:
+        d.chmod(0o755)
+        shutil.copy(src, d / "ok.xlsx")
+        shutil.copy(src, d / "locked.xlsx")
+        (d / "locked.xlsx").chmod(0)
+        read_workbook(d / "ok.xlsx")  # every module the read needs, imported while root
+
+        def account() -> list:
+            files, skipped = expand([d])
+            return [(Path(f).name, read_workbook(f).status, read_workbook(f).reason)
+                    for f in files] + [(Path(r.path).name, r.status, r.reason) for r in skipped]
+
+        if os.geteuid() != 0:
+            seen = account()
+        else:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child
+                try:
+                    import xlkit.findings as findings
+
+                    findings.observe(None)  # the suite's code recorder writes as root
+                    os.close(r)
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    os.write(w, json.dumps(account(), ensure_ascii=False).encode())
+                except BaseException as exc:
+                    os.write(w, json.dumps(repr(exc)).encode())
+                finally:
+                    os._exit(0)
+            os.close(w)
+            data = b"".join(iter(lambda: os.read(r, 65536), b""))
+            os.close(r)
+            os.waitpid(pid, 0)
+            seen = json.loads(data)
+        assert sorted(map(tuple, seen)) == [("locked.xlsx", "rejected", "无法读取文件：没有读取权限"),
+                                             ("ok.xlsx", "read", "")]
+    finally:
+        shutil.rmtree(d)
