@@ -26,6 +26,7 @@ import resource
 import sys
 import tempfile
 import time
+import traceback
 import warnings
 import zipfile
 from collections import Counter
@@ -240,7 +241,8 @@ def run(n: int, seed: int, jobs: int = 1, openpyxl_every: int = 10,
             tables = read_many(list(made), jobs=jobs)
             found += problems(tables, made)
         except Exception as exc:  # noqa: BLE001 - the one thing that must never happen
-            found.append(f"read_many raised {type(exc).__name__}: {exc}")
+            found.append(f"read_many raised {type(exc).__name__}: {exc}\n"
+                         + traceback.format_exc(limit=-4))
             tables = None
         subset = {p: h for i, (p, h) in enumerate(made.items()) if openpyxl_every
                   and i % openpyxl_every == 0}
@@ -249,7 +251,8 @@ def run(n: int, seed: int, jobs: int = 1, openpyxl_every: int = 10,
                 found += [f"openpyxl {p}" for p in
                           problems(read_many(list(subset), jobs=jobs, engine="openpyxl"), subset)]
             except Exception as exc:  # noqa: BLE001
-                found.append(f"read_many(engine=openpyxl) raised {type(exc).__name__}: {exc}")
+                found.append(f"read_many(engine=openpyxl) raised {type(exc).__name__}: {exc}\n"
+                             + traceback.format_exc(limit=-4))
         t2 = time.perf_counter()
     statuses = Counter(tables.files["status"]) if tables is not None else Counter()
     codes = Counter(c for c, s in zip(tables.files["code"], tables.files["status"], strict=True)

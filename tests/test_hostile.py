@@ -224,6 +224,9 @@ REASONS = {
         _cell(b'<c r="F6" s="27" t="s"><v>3</v>'),
         "文件损坏，无法读取（工作表 自评表 单元格 F6：引用共享字符串第 3 项，"
         "但文件中没有共享字符串表（sharedStrings））", "工作表 自评表"),
+    "400 digits": (_cell(b'<c r="F6" s="27" t="n"><v>' + b"9" * 400 + b"</v>"),
+                   "文件损坏，无法读取（工作表 自评表 单元格 F6：数值「" + "9" * 60
+                   + "…」超出 Excel 能表示的范围）", "超出 Excel 能表示的范围"),
     "bad style": (_cell(b'<c r="F6" s="x" t="n"><v>828</v>'),
                   "文件损坏，无法读取（工作表 自评表 单元格 F6：样式编号「x」不是整数）", "「x」"),
     "bad boolean": (_cell(b'<c r="F6" s="27" t="b"><v>yes</v>'),
@@ -253,6 +256,17 @@ def test_reasons_name_the_cell_and_value_never_python(tmp_path, case):
     assert slow_has in slow.reason, slow.reason
     for r in (fast, slow):
         assert chinese_reason(r.reason), r.reason
+
+
+def test_unsupported_zip_version_said_in_chinese(tmp_path):
+    data = bytearray(RETURN.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[at + 6] = 84  # "version needed to extract" 8.4: zipfile refuses the archive
+    (tmp_path / "v.xlsx").write_bytes(bytes(data))
+    for engine in ("fast", "openpyxl"):
+        r = read_workbook(tmp_path / "v.xlsx", engine=engine)
+        assert (r.status, r.code) == ("rejected", "file.corrupt")
+        assert r.reason == "文件损坏，无法打开（压缩包标明的版本不受支持（文件可能已损坏））"
 
 
 def test_crc_and_zip_damage_said_in_chinese(tmp_path):

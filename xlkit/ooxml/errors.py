@@ -99,6 +99,8 @@ def damage_reason(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "文件被截断，数据不完整"
     if isinstance(exc, NotImplementedError):
+        if "version" in text:  # zipfile: "zip file version 8.4"
+            return "压缩包标明的版本不受支持（文件可能已损坏）"
         return "使用了不支持的压缩方式"
     if isinstance(exc, RuntimeError) and "encrypted" in text:
         return "部件已加密，无法读取"

@@ -143,7 +143,7 @@ def _check_zip(path: Path, data: bytes | None, limits: Limits) -> Precheck:
     try:
         z = zipfile.ZipFile(path if data is None else io.BytesIO(data))
         infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         return Precheck(rejected=finding("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）",
                                          **where))
     view: mmap.mmap | None = None

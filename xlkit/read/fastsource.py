@@ -162,6 +162,8 @@ def _is_number(text: str) -> bool:
 def _number(text: str) -> int | float:
     if "." in text or "E" in text or "e" in text:
         return float(text)
+    if len(text) > 300:  # no spreadsheet number has this many digits (nor does a float)
+        raise ValueError(text[:60])
     return int(text)
 
 
@@ -776,7 +778,7 @@ class ZipXmlSource:
         self._parts = parts or {}
         try:
             self._zip = zipfile.ZipFile(self.path) if archive is None else archive
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise InputError("file.corrupt", f"文件损坏，无法打开（{damage_reason(exc)}）") from None
         self._styles: _Styles | None = None
         self._strings: list[str] | None = None
@@ -985,7 +987,8 @@ class ZipXmlSource:
         elif t == "d":
             what = f"日期「{(v or '')[:60]}」无法识别"
         elif t == "n" and v and not _is_number(v):
-            what = f"数值「{v[:60]}」不是数字"
+            what = f"数值「{v[:60]}…」超出 Excel 能表示的范围" if v.lstrip("+-").isdigit() \
+                else f"数值「{v[:60]}」不是数字"
         else:
             what = damage_reason(exc)
         return InputError("file.corrupt", f"文件损坏，无法读取（工作表 {sheet} 单元格 {c.key}：{what}）")

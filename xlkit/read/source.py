@@ -156,6 +156,10 @@ class OpenpyxlSource:
                 v = getattr(c, "value", None)
                 if v is None:
                     continue
+                if isinstance(v, int) and len(str(abs(v))) > 300:  # as the fast path says
+                    raise InputError("file.corrupt", f"文件损坏，无法读取（工作表 {sheet} 单元格 "
+                                                      f"{c.coordinate}：数值「{str(v)[:60]}…」超出 Excel "
+                                                      "能表示的范围）")
                 formula = v if c.data_type == "f" or (isinstance(v, str) and v.startswith("=")) \
                     else None
                 shown = values.get(c.coordinate) if formula else v

@@ -202,8 +202,11 @@ class _Rejected(Exception):
 
 
 def finish_result(result: ReadResult) -> ReadResult:
-    """``result`` made whole: its file row and project row carry its verdict and counts."""
+    """``result`` made whole: its file row and project row carry its verdict and counts
+    (and the file row its path, also for a file rejected before it was opened: a timeout, a
+    worker's crash, so every file is accounted for by path)."""
     p = result.project or {}
+    result.file.setdefault("path", result.path)
     result.file.update(status=result.status, reason=result.reason, code=result.code,
                        template_id=p.get("template_id"), unit_code=p.get("unit_code"),
                        project_code=p.get("project_code"), errors=result.errors,
@@ -534,7 +537,10 @@ def _same(a: Any, b: Any) -> bool:
     b = None if b == "" else b
     if isinstance(a, (int, float)) and not isinstance(a, bool) and \
             isinstance(b, (int, float)) and not isinstance(b, bool):
-        return math.isclose(a, b, abs_tol=TOLERANCE / 10, rel_tol=1e-9)
+        try:
+            return math.isclose(a, b, abs_tol=TOLERANCE / 10, rel_tol=1e-9)
+        except OverflowError:  # an integer beyond any float (a _meta value of 400 digits)
+            return a == b
     if isinstance(a, str) and isinstance(b, str):
         return a == b or clean_text(a) == clean_text(b)  # the same text: nothing to clean
     return a == b
