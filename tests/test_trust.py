@@ -376,6 +376,8 @@ def test_a_manifest_from_before_file_ids_matches_by_code(tmp_path, key):
 
 def test_a_file_that_is_no_manifest_is_refused(tmp_path, key):
     issued, listed, inbox = _round(tmp_path, key, key)
+    inbox.mkdir(exist_ok=True)
+    shutil.copy(issued[0].path, inbox / "r1.xlsx")  # an empty inbox is refused before
     res = CliRunner().invoke(main, ["collect", str(inbox), "--list", str(listed), "-o",
                                     str(tmp_path / "r.xlsx"), "--manifest", str(listed)])
     assert res.exit_code == 2 and "下发清单" in res.output, res.output
