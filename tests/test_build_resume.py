@@ -229,3 +229,25 @@ def test_sample_list_resumes_after_files_are_deleted(tmp_path):
     r = CliRunner().invoke(main, args, env={"XLKIT_KEY": ""})
     assert r.exit_code == 0 and "已生成 1 个工作簿（沿用上次生成的 11 个，共 12 个）" in r.output
     assert gone.exists()
+
+
+def test_a_killed_builds_temp_files_are_removed_by_the_next_build(tmp_path):
+    """kill -9 between writing a temp file and renaming it leaves ``.~xlkit-<pid>-…``: the
+    next build of the same folder removes those whose process is gone, nothing else."""
+    lst = _list(tmp_path / "清单.xlsx", 5)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    args = ["build", "--list", str(lst), "--year", "2023", "--out", str(out)]
+    env = {"XLKIT_KEY": KEY.decode()}
+    assert runner.invoke(main, args, env=env).exit_code == 0
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid no process has now
+    books = _workbooks(out)
+    stale = books[0].parent / f".~xlkit-{gone.pid}-abc123.xlsx"
+    stale.write_bytes(b"half a workbook")
+    mine = books[0].parent / "单位的备注.txt"
+    mine.write_text("not ours")
+    books[1].unlink()  # something to build again
+    r = runner.invoke(main, args, env=env)
+    assert r.exit_code == 0, r.output
+    assert not stale.exists() and mine.exists() and books[1].exists()

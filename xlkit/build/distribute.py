@@ -209,6 +209,14 @@ class _Stop:
             signal.signal(sig, old)
 
 
+def _remove_stale_temps(out_dir: Path, paths) -> None:
+    """A killed earlier build's temp files, in the output folder and the units' folders."""
+    from xlkit.core.atomic import remove_stale_temps
+
+    for folder in dict.fromkeys([out_dir, *(Path(p).parent for p in paths)]):
+        remove_stale_temps(folder)
+
+
 def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
               targets: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
               key: bytes | None = None, password: str | None = None,
@@ -233,6 +241,7 @@ def issue_all(spec: Spec, build_plan: BuildPlan, *, year: int, out_dir: Path,
     order = {p: i for i, (_, p) in enumerate(build_plan.items)}
     builder = FastBuilder(spec, key=key, created=created)
     built = 0
+    _remove_stale_temps(out_dir, (p for _, p in build_plan.items))
     with _Stop() as stop:
         for row, path in todo:
             if stop.signum:
