@@ -131,13 +131,19 @@ def test_ctrl_c_mid_build_writes_the_manifest_and_a_rerun_resumes(tmp_path, env,
                 kept[r["文件"]]["保护密码"], kept[r["文件"]]["sha256"], kept[r["文件"]]["文件编号"])
 
 
-def test_a_changed_row_is_rebuilt_and_said_and_force_rebuilds_all(tmp_path):
-    lst = _list(tmp_path / "清单.xlsx", 30)
+def _built(tmp_path: Path, n: int):
+    """A list of ``n`` rows built once through the CLI: (list, out, runner, args, env)."""
+    lst = _list(tmp_path / "清单.xlsx", n)
     out = tmp_path / "out"
     runner = CliRunner()
     args = ["build", "--list", str(lst), "--year", "2023", "--out", str(out)]
     env = {"XLKIT_KEY": KEY.decode()}
     assert runner.invoke(main, args, env=env).exit_code == 0
+    return lst, out, runner, args, env
+
+
+def test_a_changed_row_is_rebuilt_and_said_and_force_rebuilds_all(tmp_path):
+    lst, out, runner, args, env = _built(tmp_path, 30)
     before = {r["文件"]: r for r in _manifest(out)}
 
     r = runner.invoke(main, args, env=env)  # nothing to do
@@ -234,12 +240,7 @@ def test_sample_list_resumes_after_files_are_deleted(tmp_path):
 def test_a_killed_builds_temp_files_are_removed_by_the_next_build(tmp_path):
     """kill -9 between writing a temp file and renaming it leaves ``.~xlkit-<pid>-…``: the
     next build of the same folder removes those whose process is gone, nothing else."""
-    lst = _list(tmp_path / "清单.xlsx", 5)
-    out = tmp_path / "out"
-    runner = CliRunner()
-    args = ["build", "--list", str(lst), "--year", "2023", "--out", str(out)]
-    env = {"XLKIT_KEY": KEY.decode()}
-    assert runner.invoke(main, args, env=env).exit_code == 0
+    lst, out, runner, args, env = _built(tmp_path, 5)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid no process has now
     books = _workbooks(out)
