@@ -43,20 +43,28 @@ def soffice() -> str | None:
 
 def recalculate(files: list[Path], outdir: Path, timeout: float = 600) -> list[Path]:
     """Open each xlsx in LibreOffice, recalculate every formula, save as xlsx into ``outdir``."""
+    return convert(files, outdir, "xlsx:Calc MS Excel 2007 XML", None, timeout, recalc=True)
+
+
+def convert(files, outdir: Path, target: str, suffix: str | None, timeout: float = 600, *,
+            recalc: bool = False) -> list[Path]:
+    """One soffice call converting every file to ``target`` (``pdf``, ``xlsx:...``) into
+    ``outdir``, with a throw-away profile (``recalc``: one that recalculates on load);
+    the outputs, named as the inputs with ``suffix`` (None: the same names)."""
     exe = soffice()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xlkit-lo-") as profile:
-        user = Path(profile) / "user"
-        user.mkdir()
-        (user / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+        if recalc:
+            user = Path(profile) / "user"
+            user.mkdir()
+            (user / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir),
-               *map(str, files)]
+               "--convert-to", target, "--outdir", str(outdir), *map(str, files)]
         env = dict(os.environ, HOME=profile)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    out = [outdir / f.name for f in files]
+    out = [outdir / (Path(f).name if suffix is None else Path(f).stem + suffix) for f in files]
     missing = [p for p in out if not p.exists()]
     if missing:
         raise RuntimeError(f"LibreOffice did not write {missing}: {proc.stdout}\n{proc.stderr}")

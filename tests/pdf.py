@@ -7,15 +7,13 @@ order; :func:`sheet_pages` picks one sheet's pages by the text only that sheet p
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine import soffice
+from engine import convert
 
 
 def poppler() -> bool:
@@ -24,20 +22,7 @@ def poppler() -> bool:
 
 def to_pdf(files: Sequence[Path], outdir: Path, timeout: float = 600) -> list[Path]:
     """Convert each file (xlsx, docx ...) to PDF with LibreOffice, one soffice call for all."""
-    exe = soffice()
-    if exe is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed")
-    outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="xlkit-pdf-") as profile:
-        cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(outdir), *map(str, files)]
-        env = dict(os.environ, HOME=profile)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    out = [outdir / (Path(f).stem + ".pdf") for f in files]
-    missing = [p for p in out if not p.exists()]
-    if missing:
-        raise RuntimeError(f"LibreOffice did not write {missing}: {proc.stdout}\n{proc.stderr}")
-    return out
+    return convert(files, outdir, "pdf", ".pdf", timeout)
 
 
 def page_count(pdf: Path) -> int:
