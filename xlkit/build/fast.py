@@ -423,6 +423,7 @@ class FastBuilder:
             pairs.append((fld, v))
             key.append(v is None)
         labels: list[Any] = []
+        plan = None
         if self.spec.indicators is not None and not targets and self._default_rows:
             key += self._default_rows[0]
             pairs += self._default_rows[1]
@@ -431,7 +432,8 @@ class FastBuilder:
             prev = None
             extras: dict[tuple[int, Any], int] = {}
             keys = self._ind_keys
-            for i, (gi, _, level2, t) in enumerate(plan_rows(self.spec, targets)):
+            plan = plan_rows(self.spec, targets)
+            for i, (gi, _, level2, t) in enumerate(plan):
                 if (gi, level2) != prev:
                     prev = (gi, level2)
                     if level2 in self._subgroups[gi]:
@@ -453,7 +455,7 @@ class FastBuilder:
             if not targets:
                 self._default_rows = key[k0:], pairs[p0:]
         # the issued texts of more than one line: row heights and page breaks follow them
-        key.append(height_key(self.spec, issue, targets, self._units))
+        key.append(height_key(self.spec, issue, targets, self._units, plan))
         return tuple(key), pairs, labels
 
     # --- one workbook -------------------------------------------------------------------

@@ -467,12 +467,12 @@ def header_units(spec: Spec) -> dict[str, float]:
 _ROW_TEXTS = (("name", 3), ("target", HELPER["target"]), ("unit", HELPER["unit"]))
 
 
-def height_key(spec: Spec, issue: Mapping[str, Any], targets, units: Mapping[str, float]
-               ) -> tuple:
+def height_key(spec: Spec, issue: Mapping[str, Any], targets, units: Mapping[str, float],
+               plan: Sequence[tuple[int, str, str, Mapping | None]] | None = None) -> tuple:
     """What of the issued texts sets row heights: (field, lines) of every issued text of more
     than one line (``units``: :func:`header_units`). Two issues with the same key (and the
     same shape otherwise) get the same heights and page breaks: the fast builder's template
-    key includes it."""
+    key includes it. ``plan``: ``plan_rows(spec, targets)`` when the caller has it."""
     out: list[tuple[Any, int]] = []
     for f in spec.header:
         v = issue.get(f.source) if f.source else None
@@ -482,7 +482,8 @@ def height_key(spec: Spec, issue: Mapping[str, Any], targets, units: Mapping[str
                 out.append((f.key, n))
     if spec.indicators and targets:
         e = column_units(4, 4)
-        for i, (_, _, _, t) in enumerate(plan_rows(spec, targets)):
+        for i, (_, _, _, t) in enumerate(plan if plan is not None
+                                         else plan_rows(spec, targets)):
             if t is None:
                 continue
             n = max([text_lines(_text_of(t.get(k)), column_units(c, c)) for k, c in _ROW_TEXTS]
