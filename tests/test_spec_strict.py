@@ -104,7 +104,7 @@ MISTAKES = [  # every kind of message the validator words, in Chinese
     (lambda d: d["indicators"].update(groups=[]), "indicators.groups：不能为空"),
     (lambda d: d["funds"]["execution"].update(row="x"), "funds.execution.row：'x' 不是 funds.rows 中的 key"),
     (lambda d: d["funds"]["rows"][0].update(parts=["nope"]), "funds.rows[0].parts：'nope' 不是另一行的 key"),
-    (lambda d: d["funds"]["columns"].pop(), "funds.execution：需要 key 为 'executed' 的资金列"),
+    (lambda d: d["funds"]["columns"].pop(), "funds.execution.executed：执行率的执行数列 'executed' 不是 funds.columns 中的 key"),
     (lambda d: d.update(funds=None), "funds：必须填写（映射：title、columns、rows）"),
     (lambda d: d["goals"].update(columns=["a"]), "goals.columns：应恰好有 2 列，而不是 1 列"),
     (lambda d: d["grades"].reverse(), "grades[1].min：等次应按 min 从高到低排列"),

@@ -708,7 +708,8 @@ def _funds(lay: Layout, issue) -> None:
                 for c0, c1 in ((w0, w1), (p0, p1), (s0, s1)):
                     _label(lay, r0 + 1 + k, c0, c1, "")
         lay.add(Cell(r, w0, "prefill", ex.weight, "exec.weight", r, w1, "weight"))
-        budget, executed = Ref(f"funds.{ex.row}.full_year"), Ref(f"funds.{ex.row}.executed")
+        budget = Ref(f"funds.{ex.row}.{ex.budget}")
+        executed = Ref(f"funds.{ex.row}.{ex.executed}")
         lay.add(Cell(r, p0, "formula", None, "exec.rate", r, p1, "percent",
                      rule=scoring.execution_rate_rule(budget, executed)))
         lay.add(Cell(r, s0, "formula", None, "exec.score", r, s1, "score",

@@ -70,8 +70,11 @@ class FundRow:
 
 @dataclass(frozen=True)
 class Execution:
+    """执行率 and its score: ``executed`` ÷ ``budget`` of fund row ``row`` (column keys)."""
     weight: float
     row: str
+    budget: str = "full_year"
+    executed: str = "executed"
 
 
 @dataclass(frozen=True)
@@ -428,16 +431,20 @@ class _Validator:
         if f.get("execution") is not None:
             e = f["execution"]
             ep = f"{p}.execution"
-            self.only(e, ep, ("weight", "row"))
+            self.only(e, ep, ("weight", "row", "budget", "executed"))
             w = self.weight(e, "weight", ep)
             row = self.text(e, "row", ep) or ""
             if row and row not in row_keys:
                 self.err(f"{ep}.row", f"{row!r} 不是 funds.rows 中的 key")
             col_keys = {c.key for c in cols}
-            for need in ("full_year", "executed"):
-                if need not in col_keys:
-                    self.err(ep, f"需要 key 为 {need!r} 的资金列（funds.columns）")
-            execution = Execution(w or 0.0, row)
+            roles = {}
+            for role, default, label in (("budget", "full_year", "预算数"),
+                                         ("executed", "executed", "执行数")):
+                roles[role] = self.text(e, role, ep, required=False, default=default) or default
+                if roles[role] not in col_keys:
+                    self.err(f"{ep}.{role}", f"执行率的{label}列 {roles[role]!r} 不是 "
+                             "funds.columns 中的 key")
+            execution = Execution(w or 0.0, row, roles["budget"], roles["executed"])
         return Funds(self.text(f, "title", p) or "", tuple(cols), tuple(rows), execution)
 
     def no_circle(self, rows: list[FundRow], p: str) -> None:
