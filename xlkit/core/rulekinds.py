@@ -388,6 +388,8 @@ def score_expr(rule: RuleSpec, weight: Expr, inputs: Mapping[str, Expr],
     if rule.kind in ("ratio", "one_minus_ratio"):
         return _ratio_score(rule, weight, inputs["numerator"], inputs["denominator"])
     names = needs(rule)
+    if deviation is not None:  # 偏离 compares 完成值 with 指标值: both must be numbers
+        names = tuple(dict.fromkeys(names + ("target", "actual")))
     tests = ([ISNUMBER(weight)] if uses_weight_guard(rule) else []) + [
         ISNUMBER(_base(inputs[n])) for n in names]
     core = _core(rule, weight, inputs)
