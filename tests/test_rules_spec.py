@@ -140,3 +140,14 @@ def test_disallowed_function_is_named(monkeypatch):
                                 d["indicators"].update(rules={"≥": {"kind": "band",
                                                                     "low": 1}})))
     assert any("不支持的函数 MAXIFS" in p and p.startswith("indicators.rules") for p in problems)
+
+
+def test_rule_guide_lines_say_what_the_province_declares():
+    from xlkit.core import ruleguide
+
+    spec = load_spec("project-2020-province")
+    lines = ruleguide.rule_lines(spec)
+    assert any("偏离扣分" in x and "30%" in x and "扣 2 分" in x for x in lines)
+    assert any("执行率 70%–80% 的总分最高 89 分" in x for x in lines)
+    assert "不封顶" in ruleguide.execution_line(spec)
+    assert ruleguide.rule_lines(load_spec("project-2020")) == []

@@ -448,14 +448,14 @@ def default_rules(reverse_rule: str = "ratio") -> dict[str, RuleSpec]:
 def describe(rule: RuleSpec) -> str:
     """The rule in one Chinese line, with its parameters (for 填报说明 and listings)."""
     kind = kind_of(rule)
-    shown = [f"{p.name}={_shown(rule.params.get(p.name))}" for p in kind.params
-             if rule.params.get(p.name) != p.default]
-    return f"{kind.title}：{kind.description}" + (f"（{'，'.join(shown)}）" if shown else "")
+    shown = [f"{p.meaning.split('（')[0]}：{_shown(rule.params.get(p.name))}"
+             for p in kind.params if rule.params.get(p.name) != p.default]
+    return f"{kind.title}：{kind.description}" + (f"（{'；'.join(shown)}）" if shown else "")
 
 
 def _shown(v: Any) -> str:
     if isinstance(v, bool):
-        return "true" if v else "false"
+        return "是" if v else "否"
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, tuple):
