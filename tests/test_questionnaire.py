@@ -321,3 +321,29 @@ def test_questionnaire_prints_on_a_page_of_its_own(tmp_path: Path):
     first = texts.index(page)
     assert first >= 1 and "96.75" in "".join(texts[:first])
     assert pdf_mod.to_png(pdf, tmp_path / "png")
+
+
+def test_a_rubric_item_takes_the_questionnaires_score():
+    """Seed 000 附件3 C72 群众满意度 "100分满分折算为4分" from 附件4: a rubric item's input
+    ``from: quest.score`` (ratio 96.75 ÷ 100 × 4 = 3.87; the seed printed 3)."""
+    data = yaml.safe_load((templates_dir() / "dept-insurance-2023.yaml").read_text("utf-8"))
+    q = _data()["questionnaire"]
+    q.pop("feeds")
+    data["questionnaire"] = q
+
+    def c72(x: Any) -> bool:
+        if isinstance(x, dict):
+            if str(x.get("name", "")).startswith("C72"):
+                x["rule"] = {"kind": "ratio"}
+                x["inputs"] = {"numerator": {"from": "quest.score"}, "denominator": 100}
+                return True
+            return any(c72(v) for v in x.values())
+        return isinstance(x, list) and any(c72(v) for v in x)
+
+    assert c72(data)
+    lay = build_layout(parse_spec(data), {"year": 2023})
+    fed = [f for f, c in lay.fields.items() if c.rule is not None and c.kind == "formula"
+           and "quest.score" in repr(c.rule) and f.startswith("card.")]
+    values = lay.evaluate(survey.seed_values())
+    assert [values[f] for f in fed] == [3.87]
+    assert lay.page_starts and lay.page_starts[0] in lay.breaks
