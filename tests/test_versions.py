@@ -354,3 +354,21 @@ def test_builtin_templates_are_indexed_by_content():
         assert newest.path.name in (f"{tid}.yaml", f"{tid}@{newest.version}.yaml")
         assert json.dumps(sorted(versions)) == json.dumps(list(range(min(versions),
                                                                      max(versions) + 1)))
+
+
+def test_released_builtin_versions_are_kept_and_never_edited_in_place():
+    """tests/data/released_templates.json lists the built-in versions that have been issued:
+    each is still in the package, with the content it was issued with (a change is a new
+    version, the old file kept as ``<id>@<N>.yaml``)."""
+    released = json.loads((Path(__file__).parent / "data" / "released_templates.json")
+                          .read_text(encoding="utf-8"))
+    index = template_index([templates_dir()])
+    for ref, digest in released.items():
+        if ref.startswith("_"):
+            continue
+        tid, version = ref.rsplit("@", 1)
+        assert index.has(tid, int(version)), f"已发布的表式 {tid} 第 {version} 版不在包中"
+        found = index.versions[tid][int(version)]
+        assert found.digest == digest, (
+            f"已发布的表式 {tid} 第 {version} 版（{found.path.name}）被原地修改：请恢复原内容，"
+            f"把改动另存为新版本（version 加 1），原文件保存为 {tid}@{version}.yaml")
