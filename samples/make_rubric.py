@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from xlkit.samples import make_samples as ms
 
 from xlkit.build import build_workbook, write_atomic
 from xlkit.core.layout import defined_name
@@ -146,7 +147,7 @@ def fill(src: Path, dst: Path, values: Mapping[str, Any]) -> None:
         sheet, addr = dn.attr_text.split("!")
         wb[sheet.strip("'")][addr.replace("$", "")].value = v
     wb.properties.lastModifiedBy = "xlkit samples"
-    wb.save(dst)
+    ms.save_reproducibly(wb, dst)
 
 
 def write_list(path: Path) -> None:
@@ -161,8 +162,7 @@ def write_list(path: Path) -> None:
         ws.append([u["unit_code"], u["unit_name"], u["department"], *u["personnel"],
                    *u["public"], *u["project"]])
     wb.properties.creator = "xlkit samples"
-    wb.properties.created = wb.properties.modified = CREATED
-    wb.save(path)
+    ms.save_reproducibly(wb, path)
 
 
 def main() -> dict[str, Path]:
