@@ -241,3 +241,21 @@ def test_a_rule_may_name_any_fund_cell_and_list_column(templates, tmp_path):
                      rules_path=rules, db=tmp_path / "r2.db").result.issues
     own = issues[issues["rule"] == "own.bond"]
     assert "专项债券资金执行 260 超过调整预算 200" in own["message"].iloc[0]
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda d: d["funds"]["columns"][2].update(source="full_year"),
+     "funds.columns[2].source：'full_year' 与前面的列重复"),
+    (lambda d: d["funds"]["columns"][2].update(source="调整"),
+     "funds.columns[2].source：'调整' 应为预算清单的列代码"),
+    (lambda d: d["funds"]["rows"][0].update(aliases="总额"),
+     "funds.rows[0].aliases：应为列表"),
+])
+def test_a_wrong_source_or_alias_is_refused_with_its_path(tmp_path, edit, expected):
+    data = _variant()
+    edit(data)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    with pytest.raises(Exception) as exc:
+        load_spec(path)
+    assert any(p.startswith(expected) for p in exc.value.problems), exc.value.problems
