@@ -201,7 +201,7 @@ def test_every_kind_is_documented_and_described():
     assert rk.describe(rule({"kind": "band", "low": 90, "high": 110})).startswith("区间：")
     assert "每次扣的分数：0.5" in rk.describe(rule({"kind": "deduction", "per": 0.5}))
     assert rk.describe(rule({"kind": "equal", "zero_at_most": True})).endswith(
-        "（目标为 0 时，实际 ≤ 0 即得满分：是）")
+        "（目标为 0 时，实际 ≤ 0 即得满分）")
 
 
 def test_needs_and_bounds():

@@ -22,13 +22,24 @@ def execution_line(spec: Spec) -> str | None:
             + "，保留两位小数。全年预算数为空或为 0 时不计算。")
 
 
+def direction_lines(spec: Spec) -> dict[str, str]:
+    """Direction → its line, for the directions whose rule the spec declares."""
+    ind = spec.indicators
+    if ind is None or not ind.scored:
+        return {}
+    return {d: f"· {DIRECTION_NAMES[d]}：{describe(rule)}。" for d, rule in ind.rules}
+
+
 def rule_lines(spec: Spec) -> list[str]:
     """One line per declared rule that differs from today's default, 偏离 and the caps."""
+    return list(direction_lines(spec).values()) + adjustment_lines(spec)
+
+
+def adjustment_lines(spec: Spec) -> list[str]:
+    """What changes a score after its rule: 偏离 and the 总分 caps by 执行率."""
     ind = spec.indicators
     out: list[str] = []
     if ind is not None and ind.scored:
-        for d, rule in ind.rules:
-            out.append(f"· {DIRECTION_NAMES[d]}：{describe(rule)}。")
         if ind.deviation is not None:
             p = ind.deviation.params
             dirs = "、".join(f"“{d}”" for d in p["directions"])

@@ -448,9 +448,14 @@ def default_rules(reverse_rule: str = "ratio") -> dict[str, RuleSpec]:
 def describe(rule: RuleSpec) -> str:
     """The rule in one Chinese line, with its parameters (for 填报说明 and listings)."""
     kind = kind_of(rule)
-    shown = [f"{p.meaning.split('（')[0]}：{_shown(rule.params.get(p.name))}"
+    shown = [_param_text(p.meaning.split('（')[0], rule.params.get(p.name))
              for p in kind.params if rule.params.get(p.name) != p.default]
     return f"{kind.title}：{kind.description}" + (f"（{'；'.join(shown)}）" if shown else "")
+
+
+def _param_text(meaning: str, v: Any) -> str:
+    """"目标为 0 时，实际 ≤ 0 即得满分" for a switch that is on, "名称：值" otherwise."""
+    return meaning if v is True else f"{meaning}：{_shown(v)}"
 
 
 def _shown(v: Any) -> str:
