@@ -60,7 +60,7 @@ def synthetic(n: int, seed: int = 1) -> RoundResult:
         projects.append({
             **keys, "year": 2023, "template_id": "common-2011" if common else "project-2020",
             "template_version": 1, "unit_name": uname, "department": f"主管部门{i // 200:03d}",
-            "project_name": name, "budget_initial": full, "budget_full_year": full,
+            "project_name": name, "budget_full_year": full,
             "executed": executed, "execution_rate": executed / full, "execution_weight": 10.0,
             "execution_score": round(10 * min(executed / full, 1), 2),
             "indicator_score": round(score - 10, 2), "total_score": score, "grade": grade,
@@ -69,9 +69,11 @@ def synthetic(n: int, seed: int = 1) -> RoundResult:
             "signature_ok": rng.random() > 0.01, "errors": 0, "hints": 0, "file_sha256": sha})
         for src, label in SOURCES:
             share = {"total": 1.0, "fiscal": 0.8, "other": 0.2}[src]
-            funds.append({**keys, "source": src, "source_label": label,
-                          "initial": round(full * share, 2), "full_year": round(full * share, 2),
-                          "executed": round(executed * share, 2)})
+            for col, col_label, amount in (("initial", "年初预算数", full), ("full_year",
+                                           "全年预算数", full), ("executed", "全年执行数", executed)):
+                funds.append({**keys, "row": src, "row_label": label, "column": col,
+                              "column_label": col_label, "amount": round(amount * share, 2),
+                              "prefilled": col != "executed"})
         for r, (l1, l2, direction, unit_of) in enumerate(INDICATORS):
             qual = direction == "定性"
             target = None if qual else float(rng.choice([90, 95, 100, 500, 1000]))

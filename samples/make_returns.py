@@ -721,6 +721,10 @@ def main() -> None:
     for code in NOT_RETURNED:
         print(f"  (not returned)  {issued[code].relative_to(ISSUED)}")
     print(f"wrote {FINAL_PROJECTS.name} and {FINAL_ACCOUNTS.name}")
+    # the rubric forms' round (seed 003's 得分表, seed 000's 附件3): samples/make_rubric.py
+    rubric = _module("make_rubric", HERE / "make_rubric.py")
+    for spec_id, path in rubric.main().items():
+        print(f"  {spec_id}: {path.relative_to(HERE)}")
 
 
 if __name__ == "__main__":

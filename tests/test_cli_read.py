@@ -72,7 +72,8 @@ def test_read_writes_xlsx_with_chinese_headers_csv_and_parquet_message(tmp_path,
     assert r.exit_code == 0, r.output  # findings go into the tables, not the exit code
     assert "收到 2 个文件：读取 2，无法读取 0" in r.output
     sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
-    assert list(sheets) == ["项目", "资金", "指标", "评分表", "评价人员", "文字说明", "问题清单", "文件"]
+    assert list(sheets) == ["项目", "资金", "表头", "指标", "评分表", "评价人员", "文字说明",
+                            "满意度问卷", "问题清单", "文件"]
     assert {"单位编码", "项目编码", "总分", "等次", "执行率"} <= set(sheets["项目"].columns)
     assert len(sheets["指标"]) == 8
     csv = tmp_path / "csv"

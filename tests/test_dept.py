@@ -250,7 +250,7 @@ def test_nested_parts_check_fires_in_the_sheet_and_the_reader(tmp_path, libreoff
 
 def test_reconcile_dept_returns(tmp_path):
     """项目支出 全年执行数 vs the 决算's sum of the unit's projects (final.dept.project),
-    项目支出 / 基本支出 vs the unit list (budget.dept.*), a unit with no 决算 rows
+    项目支出 / 基本支出 vs the unit list (budget.fund naming the row), a unit with no 决算 rows
     (final.dept.not_found); no project-level final.not_found for a unit form."""
     from xlkit.round.collect import collect
 
@@ -297,18 +297,21 @@ def test_reconcile_dept_returns(tmp_path):
     assert not (issues["unit_code"] == "304001").any() or \
         "final.dept.project" not in set(issues[issues["unit_code"] == "304001"]["rule"])
     assert "final.not_found" not in set(issues["rule"])
-    assert "budget.dept.project" not in set(issues["rule"])
+    assert "budget.fund" not in set(issues["rule"])
 
     res = collect(inbox, changed, tmp_path / "r2.xlsx", finals=[no_final],
                   spec_ref="dept-2020", key=KEY, year=2023, db=tmp_path / "r2.db").result
     issues = res.issues
-    got = {(r["unit_code"], r["rule"]): r for r in issues.to_dict("records")}
-    p = got[("303001", "budget.dept.project")]
+    got = {(r["unit_code"], r["rule"], r["field"]): r for r in issues.to_dict("records")}
+    p = got[("303001", "budget.fund", "funds.project.full_year")]
     assert (float(p["expected"]), float(p["actual"])) == (90, 88)
-    b = got[("303001", "budget.dept.basic")]
+    assert "项目支出（全年预算数）88 万元，预算清单为 90 万元" in p["message"]
+    b = got[("303001", "budget.fund", "funds.basic.full_year")]
     assert (float(b["expected"]), float(b["actual"])) == (474.66, 473.52)
-    assert ("303001", "budget.full_year") in got  # 年度支出总额 564.66 vs 561.52
-    assert ("304001", "budget.dept.project") not in got
+    # 年度支出总额 564.66 vs 561.52
+    assert ("303001", "budget.fund", "funds.total.full_year") in got
+    assert not any(k[0] == "304001" and k[1] == "budget.fund" for k in got)
+    got = {(k[0], k[1]): r for k, r in got.items()}
     assert ("304001", "final.dept.not_found") in got
     assert "在项目支出决算表中没有项目" in got[("304001", "final.dept.not_found")]["message"]
     assert ("305001", "return.missing") in got

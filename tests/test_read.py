@@ -59,8 +59,12 @@ def test_a_clean_return_reads_into_numbers_equal_to_python(filled, key):
     assert ind["医疗补助发放及时性"]["score_entered"] == 28
     assert ind["参保对象满意度"]["cell"] == "自评表!" + cell(
         openpyxl.load_workbook(filled), "ind.3.actual").coordinate
-    funds = {x["source"]: x for x in r.funds}
-    assert funds["total"]["executed"] == 1200 and funds["carryover"]["full_year"] == 780
+    funds = {(x["row"], x["column"]): x for x in r.funds}
+    assert funds[("total", "executed")]["amount"] == 1200
+    assert funds[("carryover", "full_year")]["amount"] == 780
+    assert funds[("carryover", "full_year")]["row_label"] == "上年结转资金"
+    assert funds[("total", "full_year")]["prefilled"] and not funds[("total", "executed")]["prefilled"]
+    assert {h["key"]: h["value"] for h in r.header}["project_name"] == r.project["project_name"]
 
 
 @pytest.mark.libreoffice
@@ -292,7 +296,9 @@ def test_read_many_accounts_for_every_file(tmp_path, filled, key):
     files = tables.files.set_index("path")["status"].to_dict()
     assert files == {str(inbox / "sub" / "a.xlsx"): "read", str(inbox / "~$a.xlsx"): "skipped",
                      str(inbox / "notes.xlsx"): "rejected"}
-    assert len(tables.projects) == 1 and len(tables.indicators) == 4 and len(tables.funds) == 4
+    assert len(tables.projects) == 1 and len(tables.indicators) == 4
+    funds = load_spec("project-2020").funds
+    assert len(tables.funds) == len(funds.rows) * len(funds.columns)  # one row a cell
     assert str(tables.projects["total_score"].dtype) == "float64"
     assert tables.findings["file"].isin(list(files)).all()
 

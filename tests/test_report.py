@@ -45,8 +45,10 @@ def sample_round() -> RoundResult:
         project("001", "=1+1", "P2", "-@污水处理", 75.0, "中", 0.552),
         project("002", "http://x", "P3", "@学校", None, None, None),
     ])
-    funds = frame("funds", [{"unit_code": "001", "project_code": "P1", "source": "total",
-                             "source_label": "年度资金总额", "full_year": 1500, "executed": 828}])
+    funds = frame("funds", [{"unit_code": "001", "project_code": "P1", "row": "total",
+                             "row_label": "年度资金总额", "column": col, "column_label": label,
+                             "amount": amount} for col, label, amount in (
+                                 ("full_year", "全年预算数", 1500), ("executed", "全年执行数", 828))])
     indicators = frame("indicators", [{"unit_code": "001", "project_code": "P1", "row": 0,
                                        "name": "=SUM(A1:A9)", "weight": 20,
                                        "score_computed": 18.5, "prefilled": True}])
@@ -69,7 +71,10 @@ def sample_round() -> RoundResult:
         {"unit_code": "003", "unit_name": "第三单位", "project_code": "P5",
          "project_name": "道路养护", "contact": None, "phone": None},
     ], columns=list(MISSING_COLUMNS))
-    tables = Tables(projects=projects, funds=funds, indicators=indicators, files=files)
+    header = frame("header", [{"unit_code": "001", "project_code": "P1", "key": "project_name",
+                               "label": "项目名称", "value": "+农村道路", "prefilled": True}])
+    tables = Tables(projects=projects, funds=funds, header=header, indicators=indicators,
+                    files=files)
     return RoundResult(expected=5, tables=tables, issues=issues, missing=missing, year=2023)
 
 
@@ -123,13 +128,13 @@ def chart_parts(path: Path) -> list[str]:
 def test_sheets_in_order_with_chinese_headers(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
     # 评分表 has no rows: left out
-    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "指标", "文件"]
+    assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "表头", "指标", "文件"]
     assert tuple(wb.sheetnames) == tuple(s for s in SHEETS if s != "评分表")
     assert headers(wb["问题清单"]) == issue_headers()
     assert headers(wb["问题清单"])[:2] == ["级别", "问题"] and "代码" in headers(wb["问题清单"])
     assert headers(wb["未报送"]) == list(MISSING_COLUMNS.values())
-    for table, sheet in (("projects", "项目"), ("funds", "资金"), ("indicators", "指标"),
-                         ("files", "文件")):
+    for table, sheet in (("projects", "项目"), ("funds", "资金"), ("header", "表头"),
+                         ("indicators", "指标"), ("files", "文件")):
         assert headers(wb[sheet]) == [c.label for c in SCHEMA[table]]
 
 

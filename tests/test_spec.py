@@ -44,7 +44,7 @@ def test_weights_not_summing_to_100_names_the_key_path():
 @pytest.mark.parametrize("edit, expected", [
     (lambda d: d.pop("title"), "title：必须填写"),
     (lambda d: d.update(colour="red"), "colour：未知的键（可用的键：id, version, title"),
-    (lambda d: d["header"][0].update(source="budget"), "header[0].source：'budget' 应为 unit_code"),
+    (lambda d: d["header"][0].update(source="预算"), "header[0].source：'预算' 应为预算清单的列代码"),
     (lambda d: d["funds"]["rows"][0].update(parts=["fiscal", "nope"]),
      "funds.rows[0].parts：'nope' 不是另一行的 key"),
     (lambda d: d["funds"]["execution"].update(row="x"), "funds.execution.row：'x' 不是 funds.rows 中的 key"),

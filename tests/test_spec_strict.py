@@ -37,7 +37,7 @@ def _rename(d: dict, old: str, new: str) -> None:
 TYPOS = [  # (spec, edit, the message: key path, 未知的键, the closest key)
     ("project-2020", lambda d: _rename(d["indicators"], "reverse_rule", "reverse_rul"),
      "indicators.reverse_rul：未知的键是否应为 reverse_rule？（可用的键：title, scored, "
-     "reverse_rule, rows_per_subgroup, spare_rows_per_subgroup, groups）"),
+     "reverse_rule, rules, deviation, rows_per_subgroup, spare_rows_per_subgroup, groups）"),
     ("project-2020", lambda d: _rename(d["indicators"], "scored", "scoredd"),
      "indicators.scoredd：未知的键是否应为 scored？"),
     ("project-2020", lambda d: _rename(d["indicators"], "rows_per_subgroup", "rows_per_subgrop"),
@@ -104,7 +104,8 @@ MISTAKES = [  # every kind of message the validator words, in Chinese
     (lambda d: d["indicators"].update(groups=[]), "indicators.groups：不能为空"),
     (lambda d: d["funds"]["execution"].update(row="x"), "funds.execution.row：'x' 不是 funds.rows 中的 key"),
     (lambda d: d["funds"]["rows"][0].update(parts=["nope"]), "funds.rows[0].parts：'nope' 不是另一行的 key"),
-    (lambda d: d["funds"]["columns"].pop(), "funds.execution.executed：执行率的执行数列 'executed' 不是 funds.columns 中的 key"),
+    (lambda d: d["funds"]["columns"].pop(),
+     "funds.execution.executed：执行率的执行数列 'executed' 不是 funds.columns 中的 key"),
     (lambda d: d.update(funds=None), "funds：必须填写（映射：title、columns、rows）"),
     (lambda d: d["goals"].update(columns=["a"]), "goals.columns：应恰好有 2 列，而不是 1 列"),
     (lambda d: d["grades"].reverse(), "grades[1].min：等次应按 min 从高到低排列"),

@@ -30,13 +30,13 @@ def test_rows_lacking_or_adding_keys() -> None:
 
 def test_float_columns_with_text_and_odd_values() -> None:
     """Plain numbers go straight to float64; text, booleans and the rest are coerced as before."""
-    rows = [{"source": "total", "full_year": v} for v in (1, 2.5, None, "3.5", "x", True, -0.0)]
-    values = frame("funds", rows)["full_year"].tolist()
+    rows = [{"row": "total", "amount": v} for v in (1, 2.5, None, "3.5", "x", True, -0.0)]
+    values = frame("funds", rows)["amount"].tolist()
     assert values[:2] == [1.0, 2.5] and math.isnan(values[2]) and values[3] == 3.5
     assert math.isnan(values[4]) and values[5] == 1.0 and math.copysign(1, values[6]) == -1
-    plain = frame("funds", [{"full_year": v} for v in (1, 2.5, None, -0.0, float("nan"))])
-    assert plain["full_year"].dtype == "float64"
-    pd.testing.assert_series_equal(plain["full_year"], pd.to_numeric(pd.Series(
+    plain = frame("funds", [{"amount": v} for v in (1, 2.5, None, -0.0, float("nan"))])
+    assert plain["amount"].dtype == "float64"
+    pd.testing.assert_series_equal(plain["amount"], pd.to_numeric(pd.Series(
         [1, 2.5, None, -0.0, float("nan")], dtype=object), errors="coerce").astype("float64"),
         check_names=False)
 

@@ -314,7 +314,7 @@ def test_collect_compares_an_untrusted_return_with_the_list_and_targets(tmp_path
     assert res.exit_code == 1
     got = {(Path(i["文件"]).name, c) for i, c in zip(issues, _codes_of(issues), strict=True)}
     assert ("bad.xlsx", "meta.signature_missing") in got
-    assert ("bad.xlsx", "budget.full_year") in got  # the list's 1500, not the forged 1200
+    assert ("bad.xlsx", "budget.fund") in got  # the list's 1500, not the forged 1200
     assert ("bad.xlsx", "target.untrusted") in got  # never "下发时 … 80"
     assert not any(c == "target.changed" for _, c in got)
     assert not any(n == "good.xlsx" and c.startswith(("meta.", "target.", "budget."))

@@ -16,7 +16,13 @@ import click
 
 from xlkit import __version__
 from xlkit.core.display import cannot_write, display_path, display_text, os_reason
-from xlkit.core.spec import builtin_specs, load_spec
+from xlkit.core.spec import (
+    TEMPLATES_ENV,
+    builtin_specs,
+    load_spec,
+    template_dirs,
+    template_index,
+)
 from xlkit.findings import InputError
 
 EXIT_OK, EXIT_ROWS, EXIT_INPUT = 0, 1, 2
@@ -210,11 +216,53 @@ def _unusable(exc: InputError) -> None:
     _fail(str(exc))
 
 
-def _load_spec(ref: str):
+def _load_spec(ref: str, say: bool = False):
+    """The spec ``ref`` names (an id: its newest version; ``id@N``: version N; a YAML
+    path), or exit 2 saying why in Chinese; ``say``: one line naming the version used."""
     try:
-        return load_spec(ref)
+        spec = load_spec(ref)
     except InputError as exc:
         _unusable(exc)
+    if say:
+        _say_spec(ref, spec)
+    return spec
+
+
+def _say_spec(ref: str, spec) -> None:
+    """Which version ``build`` uses: the newest unless one was named (said), and the
+    files of the templates folders that are not a spec (ignored, said)."""
+    index = template_index()
+    newest = index.newest(spec.id)
+    mark = "（最新）" if newest is not None and newest.version == spec.version else ""
+    named = "指定" if "@" in str(ref) or Path(ref).suffix in (".yaml", ".yml") else "默认最新"
+    click.echo(f"表式：{spec.id} 第 {spec.version} 版{mark}「{spec.title}」（{named}；"
+               f"{display_path(spec.source)}）", err=True)
+    for problem in index.broken:
+        click.echo(f"  提示：模板目录中的文件不是可用的表式，已忽略：{problem}", err=True)
+
+
+def _use_templates(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]):
+    """``--templates DIR``: searched before $XLKIT_TEMPLATES and the built-in templates,
+    for this command and the readers it starts (restored when the command ends)."""
+    if value:
+        old = os.environ.get(TEMPLATES_ENV)
+        os.environ[TEMPLATES_ENV] = os.pathsep.join([str(p.resolve()) for p in value]
+                                                    + ([old] if old else []))
+        ctx.call_on_close(lambda: _restore_env(TEMPLATES_ENV, old))
+    return value
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+TEMPLATES_OPTION = click.option(
+    "--templates", "templates_dirs", multiple=True, expose_value=False, is_eager=True,
+    callback=_use_templates, type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="本单位的表式目录（可多次使用；先于环境变量 XLKIT_TEMPLATES 的目录和内置表式查找）")
 
 
 @click.group(cls=ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -225,19 +273,44 @@ def main() -> None:
 
 
 @main.command()
+@TEMPLATES_OPTION
 def templates() -> None:
-    """列出可用的表式（id、版本、名称）。"""
+    """列出可用的表式：每个 id 的每个版本（版本、名称、是否最新、所在目录）。
+
+    先查找 --templates 与环境变量 XLKIT_TEMPLATES 的目录，再查找内置表式；
+    build --spec ID 用最新版本，ID@版本号 指定版本。
+    """
     try:
-        specs = builtin_specs()
+        newest = {s.id: s.version for s in builtin_specs()}
+        index = template_index()
+        specs = [load_spec(tid, version=v) for tid in newest for v in sorted(index.versions[tid])]
     except InputError as exc:
-        _fail(str(exc))
+        _unusable(exc)
+    folders = template_dirs()
+    width = max((len(s.id) for s in specs), default=0) + 1
     for s in specs:
-        click.echo(f"{s.id:<16} v{s.version:<3} {s.title}  ({s.source})")
+        mark = "最新" if newest[s.id] == s.version else "    "
+        click.echo(f"{s.id:<{width}} v{s.version:<3} {mark}  {s.title}  "
+                   f"({_folder_of(s.source, folders)})")
+
+
+def _folder_of(source: str, folders: tuple[Path, ...]) -> str:
+    """Which templates folder holds ``source`` (内置 for the package's), shown."""
+    path = Path(source)
+    for i, folder in enumerate(folders):
+        try:
+            path.relative_to(folder.resolve())
+        except ValueError:
+            continue
+        where = "内置" if i == len(folders) - 1 else "本单位"
+        return f"{where}：{display_path(path)}"
+    return display_path(path)
 
 
 @main.command()
-@click.option("--spec", "spec_ref", default="project-2020", show_default=True,
-              help="表式 id 或 YAML 文件路径")
+@click.option("--spec", "--template", "spec_ref", default="project-2020", show_default=True,
+              help="表式：id（用最新版本）、id@版本号（如 project-2020@1）或 YAML 文件路径")
+@TEMPLATES_OPTION
 @click.option("--list", "list_path", type=click.Path(path_type=Path),
               help="预算清单（.xlsx 或 .csv）")
 @click.option("--targets", "targets_path", type=click.Path(path_type=Path),
@@ -258,7 +331,7 @@ def build(spec_ref, list_path, targets_path, year, out_dir, money_unit, password
     """按预算清单为每个项目生成锁定、预填的绩效自评表。"""
     from xlkit.build import build_workbook, write_atomic
 
-    spec = _load_spec(spec_ref)
+    spec = _load_spec(spec_ref, say=True)
     key = _key(key_file)
     if key is None:
         click.echo("提示：未提供签名密钥（--key-file 或 XLKIT_KEY），生成的工作簿未签名，"
@@ -313,7 +386,7 @@ def _build_from_list(spec, list_path, targets_path, year, out_dir, money_unit, p
     from xlkit.inputs.budget_list import note, read_list, read_targets
 
     try:
-        result = read_list(list_path, money_unit=money_unit, level=spec.level)
+        result = read_list(list_path, money_unit=money_unit, spec=spec)
         targets, target_problems = ({}, [])
         if targets_path is not None:
             targets, target_problems = read_targets(targets_path)
@@ -433,6 +506,7 @@ def _read_results(paths, key, year, jobs, label):
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @KEY_OPTION
+@TEMPLATES_OPTION
 @YEAR_OPTION
 @JOBS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -486,6 +560,7 @@ def _verdict(r) -> str:
 
 @main.command("read")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@TEMPLATES_OPTION
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
               help="输出：.xlsx 文件；文件夹（每张表一个 CSV）；以 .parquet 结尾的文件夹（写 parquet）")
 @KEY_OPTION
@@ -562,6 +637,7 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
 
 @main.command()
 @click.argument("inbox", type=click.Path(path_type=Path))
+@TEMPLATES_OPTION
 @click.option("--list", "list_path", required=True, type=click.Path(path_type=Path),
               help="下发时用的预算清单（.xlsx 或 .csv）")
 @click.option("--final", "finals", multiple=True, type=click.Path(path_type=Path),

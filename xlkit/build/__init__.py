@@ -49,6 +49,8 @@ def make_payload(spec: Spec, issue: Mapping[str, Any], issued: Mapping[str, Any]
         "format": 1,
         "template_id": spec.id,
         "template_version": spec.version,
+        # the spec's content as issued: a released version edited in place since is said
+        **({"template_digest": spec.digest} if spec.digest else {}),
         "year": issue.get("year"),
         "unit_code": issue.get("unit_code") or "",
         "unit_name": issue.get("unit_name") or "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xlkit.core import ruleguide
 from xlkit.core.spec import TIERS, Spec
 
 GUIDE_SHEET = "填报说明"
@@ -16,18 +17,21 @@ def guide_lines(spec: Spec) -> list[tuple[str, str]]:
     add(("text", "3. 得分、小计、总分和等次由公式自动计算；“校验”列出现红色提示时，请按提示修改。"))
     add(("text", "4. 请勿删除、插入行列或修改工作表名称；不要另存为其他格式，直接保存为 .xlsx 报回。"))
     add(("head", "评分规则"))
-    if spec.funds.execution:
-        add(("text", f"· 预算执行率 = 全年执行数 ÷ 全年预算数；执行得分 = 分值 {spec.execution_weight:g}"
-                     " × 执行率（超过 100% 按 100% 计），保留两位小数。全年预算数为空或为 0 时不计算。"))
+    line = ruleguide.execution_line(spec)
+    if line:
+        add(("text", line))
     if spec.indicators and spec.indicators.scored:
         rule = ("分值 × 年度指标值 ÷ 实际完成值（最高为分值）"
                 if spec.indicators.reverse_rule == "ratio"
                 else "实际完成值超过年度指标值后按超出比例线性扣分，达到 2 倍时为 0")
-        add(("text", "· 指标方向“≥”（越大越好）：得分 = 分值 × 实际完成值 ÷ 年度指标值，最高为分值。"))
-        add(("text", f"· 指标方向“≤”（越小越好）：未超过年度指标值得满分，否则 {rule}。"))
-        add(("text", "· 指标方向“=”：实际完成值等于年度指标值得满分，否则不得分。"))
         bands = "，".join(f"{n} {lo * 100:g}%–{hi * 100:g}%" for n, lo, hi in TIERS)
-        add(("text", f"· 定性指标：先选档次，再在 0 至分值之间打分，得分须在档次区间内（{bands}）。"))
+        declared = ruleguide.direction_lines(spec)  # a declared rule says what it does
+        for d, text in (
+                ("≥", "· 指标方向“≥”（越大越好）：得分 = 分值 × 实际完成值 ÷ 年度指标值，最高为分值。"),
+                ("≤", f"· 指标方向“≤”（越小越好）：未超过年度指标值得满分，否则 {rule}。"),
+                ("=", "· 指标方向“=”：实际完成值等于年度指标值得满分，否则不得分。"),
+                ("定性", f"· 定性指标：先选档次，再在 0 至分值之间打分，得分须在档次区间内（{bands}）。")):
+            add(("text", declared.get(d, text)))
         add(("text", "· 百分比指标请填百分数数值，如 95 表示 95%，年度指标值和实际完成值单位须一致。"))
         add(("text", "· 得分低于分值的指标，必须填写“偏差原因分析及改进措施”。"))
         groups = "、".join(f"{g.name} {g.weight:g} 分" for g in spec.indicators.groups)
@@ -44,6 +48,8 @@ def guide_lines(spec: Spec) -> list[tuple[str, str]]:
                     add(("text", f"· {it.name}得分 = 分值 × {num.label if num else ''} ÷ "
                                  f"{den.label if den else ''}（最高为分值），自动计算。"))
     add(("text", "· 总分 = 各项得分之和（满分 100）。"))
+    for text in ruleguide.adjustment_lines(spec):
+        add(("text", text))
     bands = "；".join(f"{g.name}：{g.min:g} 分及以上" if g.min else f"{g.name}：其余"
                       for g in spec.grades)
     add(("text", f"· 等次：{bands}。"))

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlkit.build.guide import GUIDE_SHEET, guide_lines
 from xlkit.core.expr.tree import FormulaError
-from xlkit.core.layout import COL_WIDTHS, HELPER_WIDTHS, NCOLS, SHEET, Cell, Layout
+from xlkit.core.layout import HELPER_WIDTHS, NCOLS, SHEET, Cell, Layout
 from xlkit.core.meta import META_SHEET, MetaRecord
 from xlkit.ooxml.protect import lock_structure
 
@@ -29,7 +29,8 @@ INPUT_FILL = "#FFF2CC"
 LOCKED_FILL = "#EDEDED"
 HEAD_FILL = "#D9E1F2"
 FORMULA_FILL = "#E2EFDA"
-NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.00%", "score": "0.00", "weight": "General"}
+NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.00%", "score": "0.00", "weight": "General",
+                  "count": "General"}
 
 PROTECT_OPTIONS = {"format_rows": True, "select_locked_cells": True,
                    "select_unlocked_cells": True}
@@ -64,6 +65,8 @@ class _Formats:
             p.update(bold=True, bg_color=HEAD_FILL)
         elif kind == "label":
             p.update(bg_color=LOCKED_FILL)
+        elif kind == "text":  # a long printed text (a rubric's 指标解释, 计分标准): left, top
+            p.update(bg_color=LOCKED_FILL, align="left")
         elif kind == "input":
             p.update(locked=False, bg_color=INPUT_FILL)
         elif kind == "prefill":
@@ -148,7 +151,7 @@ def _blank_results_as_text(xlsx: bytes, auto_rows: frozenset[int] = frozenset())
 
 
 def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) -> None:
-    for col, width in enumerate(COL_WIDTHS + HELPER_WIDTHS):
+    for col, width in enumerate(tuple(layout.widths) + HELPER_WIDTHS):
         ws.set_column(col, col, width)
     hidden = set(layout.hidden_rows)
     for row, height in layout.heights.items():
@@ -162,6 +165,9 @@ def _write_form(ws, layout: Layout, fmt: _Formats, issued: Mapping[str, Any]) ->
     ws.set_landscape()
     if layout.one_page:
         ws.fit_to_pages(1, 1)
+    elif layout.fixed_scale:  # parts on pages of their own (a questionnaire), one scale
+        ws.set_print_scale(layout.print_scale)
+        ws.set_h_pagebreaks(layout.breaks)
     else:  # fitted to the width (fonts differ between machines), pages broken between groups
         ws.fit_to_pages(1, 0)
         ws.set_h_pagebreaks(layout.breaks)
@@ -225,6 +231,9 @@ def _validation(cell: Cell, layout: Layout) -> dict[str, Any]:
     elif t in ("direction", "tier", "choice") and cell.choices:
         v.update(validate="list", source=list(cell.choices), error_title="请从列表选择",
                  error_message="请从下拉列表中选择：" + "、".join(cell.choices))
+    elif t == "count":  # 问卷份数, a rubric's 次数
+        v.update(validate="integer", criteria=">=", value=0, error_title="数目有误",
+                 error_message="份数、次数应为不小于 0 的整数。")
     elif t == "date":
         v.update(validate="any")
     else:

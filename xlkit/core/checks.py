@@ -50,12 +50,13 @@ from xlkit.core.expr.tree import (
     Refs,
 )
 from xlkit.core.scoring import tier_ok_rule
+from xlkit.core.spec import Execution
 from xlkit.findings import CATALOGUE
 
 TOLERANCE = 0.005  # money and scores are shown with 2 decimals
 EPSILON = 1e-9  # a score "below" or "above" its weight: beyond float noise
 
-SCOPES = ("funds", "row", "card", "group", "form")  # the order the reader reports them in
+SCOPES = ("funds", "row", "card", "group", "quest", "form")  # the order the reader reports them in
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,41 @@ CARD: tuple[Check, ...] = (
           note=_NO_COLUMN),
 )
 
+# --- a rubric item (评分表 with 计分标准): its 校验 cell, right of the print area ------------
+
+# names: score (the item's 得分, entered or computed), top (its upper bound), value (one
+# input the scorer types: 次数, 数值, 分子, 分母; constant ``what`` names it)
+_ri, _top = _r("value"), _r("top")
+
+RUBRIC: tuple[Check, ...] = (
+    Check("rubric.input_text", "value.text_number", "card", _text(_ri), "{what}为文本，未计分",
+          "value", actual="raw"),
+    Check("rubric.input_required", "value.required", "card", _blank(_ri), "请填写{what}",
+          "value"),
+    Check("rubric.count_whole", "value.not_number", "card",
+          AND(ISNUMBER(_ri), OR(_ri < 0, ABS(_ri - ROUND(_ri, 0)) > EPSILON)),
+          "次数应为不小于 0 的整数", "value", "count", actual="raw"),
+    Check("rubric.score_text", "value.text_number", "card", _text(_cs), "得分为文本，未计分",
+          "score", actual="raw"),
+    Check("rubric.score_required", "value.required", "card", _blank(_cs), "请打分", "score",
+          "unscored"),
+    Check("rubric.score_over", "check.score_over_weight", "card",
+          AND(ISNUMBER(_cs), _cs > _top + EPSILON), "得分超过{top_label} {top_text}", "score",
+          values={"score": _cs, "weight": _top}, expected="weight", actual="score"),
+)
+
+# the weights of a rubric group: each 二级指标's items and the 一级指标's (bonus items not
+# counted); constants: weight (the declared one), level (一级指标 or its 二级指标's name)
+_rw = _r("weights")
+_rsum = ROUND(SUM(_rw), 6)
+
+RUBRIC_WEIGHTS: tuple[Check, ...] = (
+    Check("rubric.weights", "check.group_weights", "group",
+          AND(COUNT(_rw) > 0, ABS(_rsum - _r("weight")) > TOLERANCE),
+          "{level}分值合计应为 {gw:g}", "at",
+          values={"sum": _rsum, "weight": _r("weight")}, expected="weight", actual="sum"),
+)
+
 # --- an indicator group (一级指标): the 校验 cell of its 小计 row ------------------------
 
 _gw, _weights = _r("group_weight"), _r("weights")
@@ -243,6 +279,40 @@ RECOMMENDED: tuple[Check, ...] = (
 )
 
 ALL: tuple[Check, ...] = FUNDS + ROW + CARD + GROUP + FORM + RECOMMENDED
+#: the rubric forms' checks (templates/unit-score-2019.yaml, dept-insurance-2023.yaml): shown
+#: and read alike as ALL's, proven on their own forms by tests/test_rubric.py
+RUBRIC_ALL: tuple[Check, ...] = RUBRIC + RUBRIC_WEIGHTS
+
+# --- a 满意度 questionnaire (xlkit.core.questionnaire): a 校验 cell per question and one
+# beside 有效问卷份数 (tests/test_questionnaire.py holds the sheet and the reader to them)
+
+_cnt, _valid, _counts = _r("count"), _r("valid"), _r("counts")
+_answered = ROUND(SUM(_counts), 6)
+
+QUEST: tuple[Check, ...] = (
+    Check("quest.count_text", "value.text_number", "quest", _text(_cnt),
+          "{option}：{col}为文本，未计算", "count", actual="raw"),
+    Check("quest.count_whole", "check.quest_count", "quest",
+          AND(ISNUMBER(_cnt), OR(_cnt < 0, ROUND(_cnt, 0).ne(_cnt))),
+          "{option}：{col}应为不小于 0 的整数", "count", values={"count": _cnt}, actual="count"),
+    # answers: all — every valid questionnaire answered every question (seed 000: 20 each)
+    Check("quest.answers", "check.quest_answers", "quest",
+          AND(ISNUMBER(_valid), ABS(_answered - _valid) > EPSILON),
+          "各选项{col}合计应等于有效问卷份数", "first",
+          values={"sum": _answered, "valid": _valid}, expected="valid", actual="sum"),
+    # answers: some — a questionnaire may leave a question blank
+    Check("quest.answers_over", "check.quest_answers", "quest",
+          AND(ISNUMBER(_valid), _answered > _valid + EPSILON),
+          "各选项{col}合计超过有效问卷份数", "first", "over",
+          values={"sum": _answered, "valid": _valid}, expected="valid", actual="sum"),
+    Check("quest.valid_text", "value.text_number", "quest", _text(_valid),
+          "有效问卷份数为文本，未计算", "valid", actual="raw"),
+    Check("quest.valid_required", "value.required", "quest", _blank(_valid),
+          "请填写有效问卷份数", "valid"),
+    Check("quest.valid_whole", "check.quest_valid", "quest",
+          AND(ISNUMBER(_valid), OR(_valid <= 0, ROUND(_valid, 0).ne(_valid))),
+          "有效问卷份数应为大于 0 的整数", "valid", values={"valid": _valid}, actual="valid"),
+)
 
 
 # ----------------------------------------------------------------------------- binding
@@ -351,14 +421,15 @@ def funds_site(funds: Any, cell: str, present: Sequence[str],
                 where = col.label if row is top else \
                     f"{row.label.removeprefix('其中：')}·{col.label}"
                 checks.append(bind(by_id["funds.text"], {"value": Ref(fld)}, {"cell": where}))
-    if "executed" in cols and f"funds.{top.key}.executed" in present:
-        fld = f"funds.{top.key}.executed"
+    budget, executed = _roles(funds)
+    if executed in cols and f"funds.{top.key}.{executed}" in present:
+        fld = f"funds.{top.key}.{executed}"
         checks.append(bind(by_id["funds.executed_required"], {"executed": Ref(fld)},
-                           {"executed_label": funds.columns[cols.index("executed")].label}))
+                           {"executed_label": funds.columns[cols.index(executed)].label}))
     for row in funds.rows:
-        if {"full_year", "executed"} <= set(cols):
-            names = {"budget": Ref(f"funds.{row.key}.full_year"),
-                     "executed": Ref(f"funds.{row.key}.executed")}
+        if {budget, executed} <= set(cols):
+            names = {"budget": Ref(f"funds.{row.key}.{budget}"),
+                     "executed": Ref(f"funds.{row.key}.{executed}")}
             checks.append(bind(by_id["funds.over_execution"], names, {"row": row.label}))
         for col in funds.columns if row.parts and not nested else ():
             names = {"total": Ref(f"funds.{row.key}.{col.key}"),
@@ -378,6 +449,15 @@ def funds_site(funds: Any, cell: str, present: Sequence[str],
     return Site("funds", cell, checks) if checks else None
 
 
+def _roles(funds: Any) -> tuple[str, str]:
+    """The budget and executed column keys: the 执行率's (funds.execution), else the
+    defaults it has (full_year, executed)."""
+    ex = funds.execution
+    if ex is not None:
+        return ex.budget, ex.executed
+    return Execution.budget, Execution.executed
+
+
 def _height(funds: Any, row: Any) -> int:
     """0 for a row without parts; 1 + its highest part's otherwise (rows never nest in a
     circle: the spec refuses it)."""
@@ -394,6 +474,59 @@ def card_site(i: int, name: str, weight: float) -> Site:
     return Site("card", None, [bind(c, names, {"name": name, "label": name}) for c in CARD])
 
 
+def rubric_item_site(i: int, name: str, inputs: Mapping[str, str], top: float | None,
+                     cell: str) -> Site:
+    """The checks of rubric item ``i``: each input it types (``inputs``: name → its head,
+    次数 / 数值 …), then its score (entered: within 0..``top``; computed: the inputs' checks
+    say why it is blank)."""
+    by_id = {c.id: c for c in RUBRIC}
+    out: list[Bound] = []
+    for n, head in inputs.items():
+        if n == "score":
+            continue
+        names = {"value": Ref(f"card.{i}.{n}")}
+        params = {"name": name, "what": head}
+        out += [bind(by_id[k], names, params) for k in ("rubric.input_text",
+                                                       "rubric.input_required")]
+        if n == "count":
+            out.append(bind(by_id["rubric.count_whole"], names, params))
+    score = {"score": Ref(f"card.{i}.score"), "top": Lit(top if top is not None else 1e300)}
+    if "score" in inputs:
+        out += [bind(by_id[k], score, {"name": name, "label": name}) for k in (
+            "rubric.score_text", "rubric.score_required")]
+    if top is not None:
+        shown = "分值" if "score" in inputs else "上限"
+        out.append(bind(by_id["rubric.score_over"], score,
+                        {"name": name, "top_label": shown, "top_text": f"{top:g}"}))
+    return Site("card", cell, out)
+
+
+def rubric_weights_site(gi: int, group: Any, items: Sequence[tuple[int, bool]],
+                        cell: str) -> Site:
+    """The weights of rubric group ``gi``: each 二级指标 with its own weight = Σ its items',
+    the 一级指标's = Σ its items' (``items``: (index, bonus) in order; bonus not counted)."""
+    out: list[Bound] = []
+    at = 0
+    idx = [j for j, _ in items]
+    bonus = {j for j, b in items if b}
+
+    def add(level: str, weight: float, js: Sequence[int]) -> None:
+        ws = tuple(f"card.{j}.weight" for j in js if j not in bonus)
+        if not ws:
+            return
+        names = {"weights": Refs(ws), "weight": Lit(weight), "at": Ref(ws[0])}
+        out.append(bind(RUBRIC_WEIGHTS[0], names, {"level": level, "gw": weight,
+                                                   "group": level}))
+
+    for sub in group.subgroups:
+        js = idx[at:at + len(sub.items)]
+        at += len(sub.items)
+        if sub.weight is not None:
+            add(f"{group.name}·{sub.name}", sub.weight, js)
+    add(group.name, group.weight, idx)
+    return Site("group", cell, out)
+
+
 def group_site(gi: int, gname: str, weight: float, weights: Sequence[str], cell: str) -> Site:
     names = {"weights": Refs(tuple(weights)), "group_weight": Lit(weight),
              "weight": Ref(f"grp.{gi}.weight")}
@@ -404,6 +537,28 @@ def form_site(exec_weight: float, weights: Sequence[str], cell: str) -> Site:
     names = {"weights": Refs(tuple(weights)), "exec_weight": Lit(exec_weight),
              "total": Ref("total")}
     return Site("form", cell, [bind(FORM[0], names)])
+
+
+def question_site(i: int, counts: Sequence[str], options: Sequence[str], col: str,
+                  valid: str, answers: str, cell: str) -> Site:
+    """The checks of question ``i``: each count (``counts``, printed as ``options``) a
+    whole number, then their sum against 有效问卷份数 (``answers``: all / some)."""
+    by_id = {c.id: c for c in QUEST}
+    out: list[Bound] = []
+    for fld, option in zip(counts, options, strict=True):
+        params = {"n": i + 1, "option": option, "col": col}
+        out += [bind(by_id[k], {"count": Ref(fld)}, params)
+                for k in ("quest.count_text", "quest.count_whole")]
+    names = {"counts": Refs(tuple(counts)), "valid": Ref(valid), "first": Ref(counts[0])}
+    sum_check = by_id["quest.answers" if answers == "all" else "quest.answers_over"]
+    out.append(bind(sum_check, names, {"n": i + 1, "col": col}))
+    return Site("quest", cell, out)
+
+
+def valid_site(valid: str, cell: str) -> Site:
+    """The checks of 有效问卷份数: filled, a number, a whole number above 0."""
+    return Site("quest", cell, [bind(c, {"valid": Ref(valid)}, {"label": "有效问卷份数"})
+                                for c in QUEST if c.id.startswith("quest.valid")])
 
 
 def recommended_site(fields: Sequence[tuple[str, str]]) -> Site | None:

@@ -135,6 +135,13 @@ class Layout:
     one_page: bool = True
     breaks: list[int] = field(default_factory=list)
     print_scale: int = 100
+    #: the printed columns' widths (a rubric form declares its own: :func:`print_widths`)
+    widths: tuple[float, ...] = COL_WIDTHS
+    #: rows that start a printed page whatever the plan (the questionnaire's first row)
+    page_starts: list[int] = field(default_factory=list)
+    #: printed at ``print_scale`` with ``breaks`` (not fitted to the width): a form whose
+    #: parts each fit a page at one scale (:func:`plan_print`)
+    fixed_scale: bool = False
     _refs: dict[str, str] | None = field(default=None, repr=False)
     _program: dict[str, Rule] | None = field(default=None, repr=False, compare=False)
     _read: tuple[dict[str, Expr], dict[str, Rule] | None] | None = field(
@@ -357,7 +364,7 @@ def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
     indicator rows (level1, level2, name, direction, target, unit, weight).
     """
     issue = issue or {}
-    lay = Layout(spec)
+    lay = Layout(spec, widths=print_widths(spec))
     _title(lay, issue)
     _header(lay, issue)
     if spec.tasks:
@@ -374,6 +381,9 @@ def build_layout(spec: Spec, issue: Mapping[str, Any] | None = None,
     if "total" not in lay.fields:
         _total(lay)
     _closing(lay)
+    if spec.questionnaire:  # on a page of its own; may feed an indicator row above
+        from xlkit.core.survey import questionnaire_block  # survey builds on this module
+        questionnaire_block(lay)
     recommended = [(f"signoff.{i}", label) for i, label in enumerate(spec.signoff)]
     if spec.people:  # at least one 评价人员
         recommended.append((f"people.0.{spec.people.columns[0].key}",
@@ -403,13 +413,14 @@ PAGE_HEIGHT = 595.3 - 2 * 0.6 * 72 - 12
 ONE_PAGE_MAX = 2.0
 #: ... and has at most this many indicator rows showing (the blank form's 2 a subgroup)
 ONE_PAGE_ROWS = 18
-_KINDS_FITTED = frozenset(("label", "head", "prefill", "formula", "input"))
+_KINDS_FITTED = frozenset(("label", "head", "prefill", "formula", "input", "text"))
 
 
-def column_units(c0: int, c1: int) -> float:
-    """The width of columns c0..c1 in Excel character units."""
-    widths = COL_WIDTHS + HELPER_WIDTHS
-    return float(sum(widths[c] if c < len(widths) else 8.43 for c in range(c0, c1 + 1)))
+def column_units(c0: int, c1: int, widths: Sequence[float] = COL_WIDTHS) -> float:
+    """The width of columns c0..c1 in Excel character units (``widths``: the printed
+    columns', :func:`print_widths`)."""
+    every = tuple(widths) + HELPER_WIDTHS
+    return float(sum(every[c] if c < len(every) else 8.43 for c in range(c0, c1 + 1)))
 
 
 def text_lines(text: Any, units: float) -> int:
@@ -444,17 +455,18 @@ def header_units(spec: Spec) -> dict[str, float]:
     """The width of each header field's value cell, as :func:`_header` lays them out."""
     out: dict[str, float] = {}
     pending: list = []
+    widths = print_widths(spec)
 
     def flush() -> None:
         segs = PAIR_SEGS if len(pending) == 2 else [(0, 1), (2, NCOLS - 1)]
         for k, f in enumerate(pending):
-            out[f.key] = column_units(*segs[2 * k + 1])
+            out[f.key] = column_units(*segs[2 * k + 1], widths)
         pending.clear()
 
     for f in spec.header:
         if f.wide:
             flush()
-            out[f.key] = column_units(2, NCOLS - 1)
+            out[f.key] = column_units(2, NCOLS - 1, widths)
         else:
             pending.append(f)
             if len(pending) == 2:
@@ -510,7 +522,8 @@ def fit_heights(lay: Layout) -> None:
         text = c.text if c.text is not None else c.value
         if not isinstance(text, str) or text == "":
             continue  # a number shows in its format on one line (or as ###)
-        h = text_lines(text, column_units(c.col, c.last_col or c.col)) * LINE_HEIGHT + ROW_PAD
+        h = text_lines(text, column_units(c.col, c.last_col or c.col, lay.widths)) \
+            * LINE_HEIGHT + ROW_PAD
         if h > need.get(c.row, 0.0):
             need[c.row] = h
     for r in range(lay.title_rows, lay.row):
@@ -525,24 +538,28 @@ def fit_heights(lay: Layout) -> None:
         shown = [r for r in range(c.row, last + 1) if r not in hidden]
         if not shown:
             continue
-        h = text_lines(c.value, column_units(c.col, c.last_col or c.col)) * LINE_HEIGHT + ROW_PAD
+        h = text_lines(c.value, column_units(c.col, c.last_col or c.col, lay.widths)) \
+            * LINE_HEIGHT + ROW_PAD
         room = sum(lay.heights.get(r, MIN_HEIGHT) for r in shown)
         if h > room:
             lay.heights[shown[0]] = lay.heights.get(shown[0], MIN_HEIGHT) + h - room
             lay.auto_rows.discard(shown[0])
 
 
-def print_width() -> float:
+def print_width(widths: Sequence[float] = COL_WIDTHS) -> float:
     """The printed columns' width in points (Excel: a column w units wide is 7w + 5 pixels
     of the default font)."""
-    return sum(int(7 * w + 5) for w in COL_WIDTHS) * 0.75
+    return sum(int(7 * w + 5) for w in widths) * 0.75
 
 
 def plan_print(lay: Layout) -> None:
     """One page, or the rows that start a page at the width's scale: a page breaks only
     between the ``keep`` ranges (a range longer than a page breaks where it must); every page
     after the first repeats the ``repeat`` rows."""
-    scale = min(1.0, PAGE_WIDTH / print_width())
+    scale = min(1.0, PAGE_WIDTH / print_width(lay.widths))
+    if lay.page_starts:  # parts on pages of their own: one scale, no head repeated
+        scale = _part_scale(lay, scale)
+        lay.fixed_scale, lay.repeat = True, None
     lay.print_scale = int(scale * 100)
     scale = lay.print_scale / 100
     hidden = set(lay.hidden_rows)
@@ -553,25 +570,48 @@ def plan_print(lay: Layout) -> None:
     total = sum(height(r) for r in range(lay.row))
     lay.breaks = []
     shown = sum(1 for x in lay.indicator_rows if not x.spare)
-    lay.one_page = total <= PAGE_HEIGHT * ONE_PAGE_MAX and shown <= ONE_PAGE_ROWS
+    lay.one_page = (total <= PAGE_HEIGHT * ONE_PAGE_MAX and shown <= ONE_PAGE_ROWS
+                    and not lay.page_starts)
     if lay.one_page:
         return
     repeat = sum(height(r) for r in range(lay.repeat[0], lay.repeat[1] + 1)) if lay.repeat else 0
-    kept = {}
+    kept: dict[int, list[int]] = {}
     for a, b in lay.keep:
-        kept[a] = max(kept.get(a, a), b)
+        kept.setdefault(a, []).append(b)
     used, r = 0.0, 0
+    starts = set(lay.page_starts)
     while r < lay.row:
-        last = kept.get(r, r)
-        block = sum(height(x) for x in range(r, last + 1))
-        if block > PAGE_HEIGHT - repeat:  # longer than a page: row by row
-            last = r
-            block = height(r)
-        if used > 0 and used + block > PAGE_HEIGHT:
+        # the longest range starting here that fits a page (a 评分表 group longer than a
+        # page breaks between its 二级指标); none: row by row
+        for last in sorted(kept.get(r, ()), reverse=True) + [r]:
+            block = sum(height(x) for x in range(r, last + 1))
+            if block <= PAGE_HEIGHT - repeat or last == r:
+                break
+        if used > 0 and (used + block > PAGE_HEIGHT or r in starts):
             lay.breaks.append(r)
             used = repeat if lay.repeat and r > lay.repeat[1] else 0.0
         used += block
         r = last + 1
+
+
+#: the smallest scale a form with parts on pages of their own (a questionnaire) is shrunk
+#: to so that its first part fits one page; below it, that part breaks between its groups
+READABLE_SCALE = 0.6
+#: room left for rows that grow with their text when the application fits them
+PART_MARGIN = 0.97
+
+
+def _part_scale(lay: Layout, width: float) -> float:
+    """The one scale of a form whose ``page_starts`` begin parts of their own (the
+    questionnaire): each later part fits one page; the first part too when that leaves it
+    at READABLE_SCALE or more (else it breaks between its groups at that scale)."""
+    hidden = set(lay.hidden_rows)
+    edges = [0, *lay.page_starts, lay.row]
+    fits = [PAGE_HEIGHT * PART_MARGIN / h for h in (
+        sum(0.0 if r in hidden else lay.heights.get(r, 15.0) for r in range(a, b))
+        for a, b in zip(edges, edges[1:], strict=False)) if h > 0] or [1.0]
+    later = min([width, *fits[1:]])
+    return min(later, fits[0]) if fits[0] >= READABLE_SCALE else min(later, READABLE_SCALE)
 
 
 def _label(lay: Layout, row: int, c0: int, c1: int, text: str, r1: int | None = None,
@@ -713,7 +753,8 @@ def _funds(lay: Layout, issue) -> None:
         lay.add(Cell(r, p0, "formula", None, "exec.rate", r, p1, "percent",
                      rule=scoring.execution_rate_rule(budget, executed)))
         lay.add(Cell(r, s0, "formula", None, "exec.score", r, s1, "score",
-                     rule=scoring.execution_score_rule(Ref("exec.weight"), Ref("exec.rate"))))
+                     rule=scoring.execution_score_rule(Ref("exec.weight"), Ref("exec.rate"),
+                                                       ex.rule)))
     lay.row = last + 1
     _funds_check(lay, r0, last)
 
@@ -730,7 +771,7 @@ def _funds_check(lay: Layout, head: int, last: int) -> None:
                  rule=site.rule()))
     rate = lay.fields.get("exec.rate")
     if rate is not None and f.execution is not None:  # 执行率 red when 执行数 > 预算数
-        over = f"funds.{f.execution.row}.executed"
+        over = f"funds.{f.execution.row}.{f.execution.executed}"
         for b in site.checks:
             if b.check.code == "check.over_execution" and b.field == over:
                 lay.highlights.append((rate, b.when))
@@ -945,11 +986,13 @@ def _indicator_row(lay: Layout, r: int, i: int, gi: int, level1: str, level2: st
     put("qscore", "score", "定性指标在 0 至分值之间打分，且须在所选档次区间内",
         max_ref=p + "weight")
     put("reason", "longtext", "得分低于分值时必须填写偏差原因及改进措施")
-    reverse_rule = lay.spec.indicators.reverse_rule if lay.spec.indicators else "ratio"
+    ind = lay.spec.indicators
+    assert ind is not None
     rule = scoring.indicator_score_rule(ref["direction"], ref["target"], ref["actual"],
-                                        ref["weight"], ref["qscore"], reverse_rule,
+                                        ref["weight"], ref["qscore"], ind.reverse_rule,
                                         PercentPoints(ref["target"]),
-                                        PercentPoints(ref["actual"]))
+                                        PercentPoints(ref["actual"]), dict(ind.rules),
+                                        ind.deviation)
     c0, c1 = cols["score"]
     lay.add(Cell(r, c0, "formula", None, p + "score", r, c1, "score", rule=rule))
     c0, c1 = cols["check"]
@@ -997,6 +1040,9 @@ def _scorecard(lay: Layout) -> None:
     title and column heads stay with the first group, the totals with the last."""
     sc = lay.spec.scorecard
     assert sc is not None
+    if sc.columns:  # a rubric form (seed 003's 得分表, seed 000's 附件3)
+        _rubric(lay)
+        return
     l1, l2, l3, wc, sc_col, how_col = spans(CARD_WEIGHTS)
     r = top = lay.row
     _label(lay, r, 0, NCOLS - 1, sc.title, kind="head")
@@ -1046,7 +1092,7 @@ def _scorecard(lay: Layout) -> None:
     _label(lay, r, l1[0], l3[1], "综合得分", kind="head")
     _label(lay, r, wc[0], wc[1], sum(lay.spec.weights.values()))
     lay.add(Cell(r, sc_col[0], "formula", None, "total", r, sc_col[1], "score",
-                 rule=scoring.total_rule(_score_parts(lay))))
+                 rule=total_score_rule(lay)))
     _label(lay, r, how_col[0], how_col[1], "")
     _label(lay, r + 1, l1[0], l3[1], "评价结果等次", kind="head")
     lay.add(Cell(r + 1, wc[0], "formula", None, "grade", r + 1, sc_col[1], "text",
@@ -1059,6 +1105,218 @@ def _scorecard(lay: Layout) -> None:
     if lay.repeat is None or r + 2 - top > top - lay.repeat[0]:
         lay.repeat = (top + 1, top + 1)
     lay.row = r + 2
+
+
+# --- rubric forms (评分表 with 指标解释 / 计分标准 and a rule per item) -------------------
+
+#: a rubric item's inputs the scorer types beside its row, off the print area: input name →
+#: (helper column, head, vtype); the rule (xlkit.core.rulekinds) says which it needs
+RUBRIC_INPUTS = {"count": (HELPER["direction"], "次数", "count"),
+                 "value": (HELPER["target"], "数值（%）", "any"),
+                 "actual": (HELPER["target"], "实际值", "any"),
+                 "numerator": (HELPER["unit"], "分子", "any"),
+                 "denominator": (HELPER["tier"], "分母", "any"),
+                 "target": (HELPER["qscore"], "目标值", "any"),
+                 "score": (HELPER["qscore"], "加分", "score")}
+#: what each input asks the scorer for (its cell's prompt)
+RUBRIC_PROMPTS = {"count": "按计分标准填写发生的次数（个数），没有的填 0",
+                  "value": "按计分标准填写算出的比率或数值（百分比填 95 或 95% 均可）",
+                  "actual": "填写实际值", "numerator": "填写分子（计分标准中 ÷ 前的数）",
+                  "denominator": "填写分母（计分标准中 ÷ 后的数）", "target": "填写目标值",
+                  "score": "填写得分"}
+#: the rubric's helper heads beside the inputs: the 校验 and the subtotals
+RUBRIC_HEADS = ((CHECK_COL, "校验"), (HELPER["grp_weight"], "二级得分"),
+                (HELPER["grp_score"], "一级得分"), (HELPER["grp_check"], "分值校验"))
+
+
+def print_widths(spec: Spec) -> tuple[float, ...]:
+    """The printed columns' widths: the national grid's (COL_WIDTHS), or a rubric form's
+    (a scorecard with ``columns`` and no indicator table) from its columns: one grid column
+    each, the widest text column (计分标准) spanning the grid columns left over; scaled to
+    the national grid's total, so both print at the same size."""
+    sc = spec.scorecard
+    if sc is None or not sc.columns or spec.indicators is not None:
+        return COL_WIDTHS
+    cols = sc.columns
+    wide = _wide_column(cols)
+    out: list[float] = []
+    for c in cols:
+        n = NCOLS - len(cols) + 1 if c.key == wide else 1
+        out += [c.width / n] * n
+    k = sum(COL_WIDTHS) / sum(out)
+    return tuple(round(w * k, 2) for w in out)
+
+
+def _wide_column(cols: Sequence[Any]) -> str:
+    keys = [c.key for c in cols]
+    return next((k for k in ("standard", "explain", "level3") if k in keys), keys[-1])
+
+
+def rubric_spans(spec: Spec) -> dict[str, tuple[int, int]]:
+    """Each printed column of a rubric form → its grid columns (first, last)."""
+    sc = spec.scorecard
+    assert sc is not None and sc.columns
+    if spec.indicators is not None:  # sharing the national grid: proportional spans
+        segs = spans([max(1, round(c.width / 6)) for c in sc.columns])
+        return {c.key: seg for c, seg in zip(sc.columns, segs, strict=True)}
+    wide, out, col = _wide_column(sc.columns), {}, 0
+    for c in sc.columns:
+        n = NCOLS - len(sc.columns) + 1 if c.key == wide else 1
+        out[c.key] = (col, col + n - 1)
+        col += n
+    return out
+
+
+def _rubric(lay: Layout) -> None:
+    """A rubric form: title and heads, then per 一级指标 its 二级指标 and their items — each
+    item's 指标解释 / 计分标准 / 责任科室 printed, its rule's inputs in the helper columns,
+    its score computed (or entered) — the subtotals beside them, then 总分 and 等次. A 二级指标
+    prints on one page, a 一级指标 too when it fits; the heads repeat on every page."""
+    sc = lay.spec.scorecard
+    assert sc is not None
+    cols = rubric_spans(lay.spec)
+    r = top = lay.row
+    _label(lay, r, 0, NCOLS - 1, sc.title, kind="head")
+    r += 1
+    for c in sc.columns:
+        _label(lay, r, *cols[c.key], c.label, kind="head")
+    for col, text in {**{c: h for c, h, _ in RUBRIC_INPUTS.values()}, **dict(RUBRIC_HEADS)}.items():
+        _label(lay, r, col, col, text, kind="head")
+    lay.repeat = (r, r)
+    r += 1
+    i = 0
+    for gi, g in enumerate(sc.groups):
+        g_first, g_items = r, []
+        for si, sub in enumerate(_subgroups(g)):
+            s_first = r
+            for item in sub.items:
+                _rubric_item(lay, r, i, item, cols)
+                g_items.append((i, item))
+                i += 1
+                r += 1
+            if "level2" in cols:
+                name = f"{sub.name}（{sub.weight:g}分）" if sub.weight is not None else sub.name
+                _label(lay, s_first, *cols["level2"], name, r1=r - 1)
+            scores = Refs(tuple(f"card.{j}.score" for j in range(i - len(sub.items), i)))
+            c = HELPER["grp_weight"]
+            lay.add(Cell(s_first, c, "formula", None, f"card.g{gi}.s{si}.subtotal", r - 1, c,
+                         "score", rule=scoring.total_rule([scores])))
+            lay.keep.append((s_first, r - 1))
+        _label(lay, g_first, *cols["level1"], wrap_label(f"{g.name}（{g.weight:g}分）"), r1=r - 1)
+        c = HELPER["grp_score"]
+        scores = Refs(tuple(f"card.{j}.score" for j, _ in g_items))
+        lay.add(Cell(g_first, c, "formula", None, f"card.g{gi}.subtotal", r - 1, c, "score",
+                     rule=scoring.total_rule([scores])))
+        site = checks.rubric_weights_site(gi, g, [(j, it.bonus) for j, it in g_items],
+                                          f"card.g{gi}.check")
+        lay.site(site)
+        c = HELPER["grp_check"]
+        lay.add(Cell(g_first, c, "check", None, f"card.g{gi}.check", r - 1, c, rule=site.rule()))
+        lay.keep.append((top if gi == 0 else g_first, r - 1))
+    lay.row = r
+    _rubric_total(lay, cols)
+    if lay.keep and sc.groups:  # the totals print with the last group
+        a, b = lay.keep[-1]
+        lay.keep[-1] = (a, lay.row - 1)
+
+
+def _subgroups(g: Any) -> list[Any]:
+    """A group's 二级指标: declared, or its items' ``level2`` in runs (a flat group)."""
+    if g.subgroups:
+        return list(g.subgroups)
+    from xlkit.core.spec import ScoreSubgroup
+
+    out: list[Any] = []
+    for it in g.items:
+        if out and out[-1].name == it.level2:
+            out[-1] = ScoreSubgroup(it.level2, None, out[-1].items + (it,))
+        else:
+            out.append(ScoreSubgroup(it.level2, None, (it,)))
+    return out
+
+
+def _rubric_item(lay: Layout, r: int, i: int, item: Any, cols: Mapping[str, tuple[int, int]]
+                 ) -> None:
+    """One 三级指标 of a rubric: its texts, weight, inputs, score and 校验."""
+    from xlkit.core import rulekinds
+
+    p = f"card.{i}."
+    lay.auto_rows.add(r)
+    name = item.name + ("（加分项）" if item.bonus and "加分" not in item.name else "")
+    _label(lay, r, *cols["level3"], name)
+    lay.add(Cell(r, cols["weight"][0], "prefill", item.weight, p + "weight", r,
+                 cols["weight"][1], "weight"))
+    for key in ("explain", "standard", "office"):
+        if key in cols:
+            _label(lay, r, *cols[key], getattr(item, key), kind="text")
+    rule = item.rule
+    given = dict(item.inputs)
+    needed = rulekinds.needs(rule)
+    c0, c1 = cols["score"]
+    low, high = rulekinds.score_bounds(rule, item.weight)
+    if needed == ("score",) and "score" not in given:  # the score itself is entered
+        _value(lay, r, c0, c1, p + "score", None, "score",
+               f"在 0 至 {high:g} 之间打分" if high is not None else "填写得分",
+               max_ref=p + "weight" if high == item.weight else None)
+        inputs = {"score": Ref(p + "score")}
+    else:
+        inputs = {}
+        for name in needed:
+            if name in given:
+                src = given[name]
+                inputs[name] = Ref(src) if isinstance(src, str) else Lit(src)
+                continue
+            col, head, vtype = RUBRIC_INPUTS[name]
+            _value(lay, r, col, col, p + name, None, vtype,
+                   f"{item.name}：{RUBRIC_PROMPTS[name]}")
+            ref = Ref(p + name)
+            inputs[name] = PercentPoints(ref) if name == "value" else ref
+        lay.add(Cell(r, c0, "formula", None, p + "score", r, c1, "score",
+                     rule=rulekinds.score_expr(rule, Ref(p + "weight"), inputs)))
+    typed = {n: RUBRIC_INPUTS[n][1] for n in needed if n not in given}
+    site = checks.rubric_item_site(i, item.name, typed, high, p + "check")
+    lay.site(site)
+    lay.add(Cell(r, CHECK_COL, "check", None, p + "check", r, CHECK_COL, rule=site.rule()))
+
+
+def _rubric_total(lay: Layout, cols: Mapping[str, tuple[int, int]]) -> None:
+    """总分 and 等次 rows of a rubric: the label across the columns left of 分值, the weights'
+    sum under 分值, the total under 得分; 等次 likewise; other columns blank."""
+    r = lay.row
+    w0 = cols["weight"][0]
+    s0, s1 = cols["score"]
+    _label(lay, r, 0, w0 - 1, "总分", kind="head")
+    _label(lay, r, w0, cols["weight"][1], sum(lay.spec.weights.values()))
+    lay.add(Cell(r, s0, "formula", None, "total", r, s1, "score",
+                 rule=scoring.total_rule(_score_parts(lay))))
+    _label(lay, r + 1, 0, w0 - 1, f"等次（{grade_bands(lay.spec)}）", kind="head")
+    _label(lay, r + 1, w0, cols["weight"][1], "")
+    lay.add(Cell(r + 1, s0, "formula", None, "grade", r + 1, s1, "text",
+                 rule=scoring.grade_rule(Ref("total"), lay.spec.grades)))
+    for row in (r, r + 1):  # the columns between and after, blank
+        for a, b in _gaps(cols, (cols["weight"], cols["score"]), w0):
+            _label(lay, row, a, b, "")
+    weights = [f"card.{i}.weight" for i, it in enumerate(lay.spec.scorecard.items)
+               if not it.bonus]
+    site = checks.form_site(lay.spec.execution_weight, weights, "check.total")
+    lay.site(site)
+    lay.add(Cell(r, CHECK_COL, "check", None, "check.total", r, CHECK_COL, rule=site.rule()))
+    lay.row = r + 2
+
+
+def _gaps(cols: Mapping[str, tuple[int, int]], taken: Sequence[tuple[int, int]],
+          start: int) -> list[tuple[int, int]]:
+    """The runs of grid columns from ``start`` to the last not in ``taken``."""
+    used = {c for a, b in taken for c in range(a, b + 1)}
+    out: list[tuple[int, int]] = []
+    for c in range(start, NCOLS):
+        if c in used:
+            continue
+        if out and out[-1][1] == c - 1:
+            out[-1] = (out[-1][0], c)
+        else:
+            out.append((c, c))
+    return out
 
 
 def grade_bands(spec: Spec) -> str:
@@ -1094,6 +1352,13 @@ def _form_parts(lay: Layout, what: str) -> list[Expr]:
     return parts
 
 
+def total_score_rule(lay: Layout) -> Expr:
+    """The form's 总分 (or 综合得分): every score summed, capped by 执行率 band when the spec
+    declares ``total.caps``."""
+    rate = Ref("exec.rate") if "exec.rate" in lay.fields else None
+    return scoring.total_rule(_score_parts(lay), lay.spec.total_caps, rate)
+
+
 def _total(lay: Layout) -> None:
     """总分 as in seed 001: "总分" across A..F, the weights summed under 分值 (100), the total
     under 得分; then 等次 with its bands. The weights check is a helper cell of the row."""
@@ -1102,7 +1367,7 @@ def _total(lay: Layout) -> None:
     lay.add(Cell(r, 6, "formula", None, "total_weight", r, 6, "weight",
                  rule=ROUND(SUM(*_weight_parts(lay)), 2)))
     lay.add(Cell(r, 7, "formula", None, "total", r, 7, "score",
-                 rule=scoring.total_rule(_score_parts(lay))))
+                 rule=total_score_rule(lay)))
     _label(lay, r, 8, NCOLS - 1, "")
     spec = lay.spec
     if spec.indicators and spec.indicators.scored and lay.indicator_rows:

@@ -11,24 +11,25 @@ Rules (DESIGN.md, seeds 001 / 002):
   ``linear``: full at or below 目标, falling to 0 at 2 × 目标; 等于 (=): full when equal;
   定性: the score entered, within 0..分值 and its tier band.
 - rate × weight items (资金到位率, 预算执行率 of common-2011): 分值 × min(分子/分母, 1).
-- 总分 = sum of the scores; 等次 from the spec's bands.
+- 总分 = sum of the scores, capped by 执行率 band when the spec says (``total.caps``);
+  等次 from the spec's bands.
+
+The rule kinds themselves (what a spec may declare, with their parameters) are data in
+xlkit.core.rulekinds; the functions here apply them to a form's inputs.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from xlkit.core.expr.compile import Rule, compile_rule
 from xlkit.core.expr.tree import (
-    ABS,
     AND,
     COUNT,
     IF,
     ISNUMBER,
-    MAX,
-    MIN,
     OR,
     ROUND,
     SUM,
@@ -37,10 +38,17 @@ from xlkit.core.expr.tree import (
     Ref,
     lit,
 )
+from xlkit.core.rulekinds import (
+    RuleSpec,
+    capped_total,
+    default_rules,
+    execution_expr,
+    indicator_inputs,
+    score_expr,
+)
 from xlkit.core.spec import TIERS, Grade
 
 EMPTY = Lit("")
-EQUAL_TOLERANCE = 1e-9
 
 
 def _ratio_guarded(num: Expr, den: Expr) -> Expr:
@@ -48,16 +56,13 @@ def _ratio_guarded(num: Expr, den: Expr) -> Expr:
     return IF(ISNUMBER(den), IF(den > 0, IF(ISNUMBER(num), num / den, EMPTY), EMPTY), EMPTY)
 
 
-def _clamp01(x: Expr) -> Expr:
-    return MIN(MAX(x, 0), 1)
-
-
 def execution_rate_rule(budget: Expr, executed: Expr) -> Expr:
     return _ratio_guarded(executed, budget)
 
 
-def execution_score_rule(weight: Expr, rate: Expr) -> Expr:
-    return IF(AND(ISNUMBER(rate), ISNUMBER(weight)), ROUND(weight * _clamp01(rate), 2), EMPTY)
+def execution_score_rule(weight: Expr, rate: Expr, rule: RuleSpec | None = None) -> Expr:
+    """执行得分 by the spec's ``funds.execution.rule`` (default: 分值 × min(执行率, 1))."""
+    return execution_expr(rule, weight, rate)
 
 
 def rate_score_rule(weight: Expr, numerator: Expr, denominator: Expr) -> Expr:
@@ -67,38 +72,37 @@ def rate_score_rule(weight: Expr, numerator: Expr, denominator: Expr) -> Expr:
 
 def quantitative_rule(direction: str, target: Expr, actual: Expr, weight: Expr,
                       reverse_rule: str = "ratio") -> Expr:
-    """The score of one quantitative indicator, assuming all three inputs are numbers."""
-    w, t, a = weight, target, actual
-    if direction == "≥":
-        return IF(t > 0, ROUND(w * _clamp01(a / t), 2), IF(a >= t, w, 0))
-    if direction == "≤":
-        if reverse_rule == "linear":
-            return IF(a <= t, w, IF(t > 0, ROUND(w * MAX(1 - (a - t) / t, 0), 2), 0))
-        return IF(a <= t, w, IF(a > 0, ROUND(w * MAX(t / a, 0), 2), 0))
-    if direction == "=":
-        return IF(ABS(a - t) <= EQUAL_TOLERANCE * MAX(1, ABS(t)), w, 0)
-    raise ValueError(f"unknown direction {direction!r}")
+    """The score of one quantitative indicator by today's default rules (all three inputs
+    numbers or not: "" when one is missing)."""
+    if direction not in ("≥", "≤", "="):
+        raise ValueError(f"unknown direction {direction!r}")
+    return score_expr(default_rules(reverse_rule)[direction], weight,
+                      indicator_inputs(target, actual, EMPTY))
 
 
 def indicator_score_rule(direction: Expr, target: Expr, actual: Expr, weight: Expr,
                          qualitative_score: Expr, reverse_rule: str = "ratio",
                          target_points: Expr | None = None,
-                         actual_points: Expr | None = None) -> Expr:
-    """得分 of one 三级指标 row: computed for ≥ ≤ =, entered for 定性, "" when incomplete.
+                         actual_points: Expr | None = None,
+                         rules: Mapping[str, RuleSpec] | None = None,
+                         deviation: RuleSpec | None = None) -> Expr:
+    """得分 of one 三级指标 row by the rule of its direction: computed for ≥ ≤ =, entered for
+    定性, "" when incomplete; ``rules``: the spec's rule per direction (default: today's,
+    ``reverse_rule`` for ≤); ``deviation``: 偏离 deducted on the rows of its directions.
 
     ``target_points`` / ``actual_points``: the numbers compared, once target and actual are
     known to be numbers — the layout passes them in percent points (``PercentPoints``: "97%"
     typed as Excel stores it, 0.97 in a %-formatted cell, counts as 97); default: as they are.
     """
-    numbers = AND(ISNUMBER(weight), ISNUMBER(target), ISNUMBER(actual))
-    qual = IF(ISNUMBER(qualitative_score), qualitative_score, EMPTY)
+    by = {**default_rules(reverse_rule), **(rules or {})}
     t = target if target_points is None else target_points
     a = actual if actual_points is None else actual_points
+    inputs = indicator_inputs(t, a, qualitative_score)
     chain: Expr = EMPTY
     for d in ("=", "≤", "≥"):
-        chain = IF(direction.eq(d), IF(numbers, quantitative_rule(d, t, a, weight,
-                                                                   reverse_rule), EMPTY), chain)
-    return IF(direction.eq("定性"), qual, chain)
+        dev = deviation if deviation is not None and d in deviation.params["directions"] else None
+        chain = IF(direction.eq(d), score_expr(by[d], weight, inputs, dev), chain)
+    return IF(direction.eq("定性"), score_expr(by["定性"], weight, inputs), chain)
 
 
 def tier_band(tier: str) -> tuple[float, float]:
@@ -117,9 +121,14 @@ def tier_ok_rule(tier: Expr, score: Expr, weight: Expr) -> Expr:
     return OR(*checks)
 
 
-def total_rule(parts: Sequence[Expr]) -> Expr:
-    """Sum of the scores, rounded to 2 places; "" while nothing has been scored."""
-    return IF(COUNT(*parts) > 0, ROUND(SUM(*parts), 2), EMPTY)
+def total_rule(parts: Sequence[Expr], caps: RuleSpec | None = None,
+               rate: Expr | None = None) -> Expr:
+    """Sum of the scores, rounded to 2 places; "" while nothing has been scored. ``caps``
+    (a ``total_caps`` rule): the sum capped by the 执行率 ``rate``'s band."""
+    total: Expr = SUM(*parts)
+    if caps is not None and rate is not None:
+        total = capped_total(caps, total, rate)
+    return IF(COUNT(*parts) > 0, ROUND(total, 2), EMPTY)
 
 
 def grade_rule(total: Expr, grades: Sequence[Grade]) -> Expr:

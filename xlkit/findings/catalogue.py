@@ -88,10 +88,16 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "meta.damaged": (ERROR, "_meta 记录损坏", "_meta 记录损坏，无法识别表式（{error}）",
                      {"layout": "_meta 中的表格结构无法还原（{error}）"}),
     "meta.unknown_template": (ERROR, "未知的表式", "未知的表式「{template}」第 {version} 版，本机没有这个表式",
-                              {}),
-    "meta.other_version": (HINT, "表式版本与当前不同",
-                           "工作簿是表式 {template} 第 {version} 版，当前为第 {current} 版，按当前规则重算",
-                           {}),
+                              {"unusable": "表式「{template}」第 {version} 版在本机无法使用：{reason}"}),
+    "meta.other_version": (HINT, "本机没有该表式版本，按最新版读取",
+                           "工作簿是表式 {template} 第 {version} 版，本机没有该版本，"
+                           "按第 {current} 版（本机最新，格式兼容）的规则重算", {}),
+    "meta.version_missing": (ERROR, "本机没有该表式版本",
+                             "表式 {template} 第 {version} 版不在本机，请安装包含该版本的 xlkit "
+                             "或把该版本的 YAML 放入模板目录（本机有：{have}）", {}),
+    "meta.template_changed": (HINT, "表式文件在下发后被改动",
+                              "表式 {template} 第 {version} 版的文件在下发后被改动过（{path}），"
+                              "按现在的文件读取；已下发的版本不应原地修改，改动应另存为新版本", {}),
     "meta.incompatible": (ERROR, "表格格式与当前表式版本不兼容",
                           "表式 {template} 第 {version} 版的格式与当前版本不同，无法按当前版本读取，"
                           "请用当前下发的表格重新填报", {}),
@@ -140,7 +146,8 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                         "unscored": "「{label}」未打分",
                         "indicator_name": "第 {n} 个三级指标（{level2}）填了内容但没有指标名称"}),
     "value.not_number": (ERROR, "应为数字", "「{label}」应为数字，填的是 '{raw}'{why}",
-                         {"negative": "「{label}」不能为负数：{raw}"}),
+                         {"negative": "「{label}」不能为负数：{raw}",
+                          "count": "「{label}」应为不小于 0 的整数（次数），填的是 {raw}"}),
     "value.text_number": (ERROR, "数字填成了文本，表内未计算",
                           "「{label}」是文本 '{raw}'，表内公式不把它当作数字{effect}", {}),
     "value.ambiguous": (ERROR, "数值有歧义，无法识别",
@@ -191,6 +198,13 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "check.weights_total": (ERROR, "分值合计不为 100", "执行率与各指标分值合计为 {total}，应为 100", {}),
     "check.group_weights": (ERROR, "三级指标分值之和与一级指标分值不一致",
                             "{group}各三级指标分值之和为 {sum}，应为 {weight}", {}),
+    "check.quest_count": (ERROR, "问卷份数不是不小于 0 的整数",
+                          "问卷第 {n} 题「{option}」的{col}为 {count}，应为不小于 0 的整数", {}),
+    "check.quest_answers": (ERROR, "问卷各选项份数合计与有效问卷份数不一致",
+                            "问卷第 {n} 题各选项{col}合计 {sum}，应等于有效问卷份数 {valid}",
+                            {"over": "问卷第 {n} 题各选项{col}合计 {sum}，超过有效问卷份数 {valid}"}),
+    "check.quest_valid": (ERROR, "有效问卷份数不是大于 0 的整数",
+                          "有效问卷份数为 {valid}，应为大于 0 的整数", {}),
     # ------------------------------------------------- the office's inputs: list, targets
     "list.row": (ERROR, "预算清单中的行无法使用（该行未生成）", "缺少{column}",
                  {"duplicate": "{column} {code} 与第 {first} 行重复",
@@ -241,28 +255,12 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "rules.broken": (HINT, "规则无法执行", "规则 {rule} 无法执行：{reason}",
                      {"file": "规则 {rule}：{reason}"}),
     # ------------------------------------- built-in rules (round/rules_builtin.yaml, by id)
-    "budget.full_year": (ERROR, "全年预算数与预算清单不一致",
-                         "表内全年预算数 {budget_full_year} 万元，预算清单为 {list_full_year} 万元", {}),
-    "budget.initial": (ERROR, "年初预算数与预算清单不一致",
-                       "表内年初预算数 {budget_initial} 万元，预算清单为 {list_initial} 万元", {}),
-    "budget.split.fiscal": (ERROR, "当年财政拨款与预算清单不一致",
-                            "表内当年财政拨款（全年预算数）{fiscal_full_year} 万元，预算清单为 {list_fiscal} 万元",
-                            {}),
-    "budget.split.carryover": (ERROR, "上年结转资金与预算清单不一致",
-                               "表内上年结转资金（全年预算数）{carryover_full_year} 万元，"
-                               "预算清单为 {list_carryover} 万元", {}),
-    "budget.split.other": (ERROR, "其他资金与预算清单不一致",
-                           "表内其他资金（全年预算数）{other_full_year} 万元，预算清单为 {list_other} 万元", {}),
+    "budget.fund": (ERROR, "资金表与预算清单不一致",
+                    "表内{row}（{column}）{value} 万元，预算清单为 {listed} 万元", {}),
     "final.spent": (ERROR, "全年执行数与决算本年支出不一致",
                     "自评表全年执行数 {executed} 万元，决算本年支出 {final_spent} 万元", {}),
     "final.not_found": (HINT, "决算中找不到该项目",
                         "项目 {project_code} {project_name} 在决算表中没有找到，无法核对全年执行数", {}),
-    "budget.dept.project": (ERROR, "项目支出全年预算数与预算清单不一致",
-                            "表内项目支出（全年预算数）{project_full_year} 万元，预算清单为 "
-                            "{list_project_full_year} 万元", {}),
-    "budget.dept.basic": (ERROR, "基本支出全年预算数与预算清单不一致",
-                          "表内基本支出（全年预算数）{basic_full_year} 万元，预算清单为 "
-                          "{list_basic_full_year} 万元", {}),
     "final.dept.project": (ERROR, "项目支出全年执行数与决算不一致",
                            "表内项目支出（全年执行数）{project_executed} 万元，项目支出决算表中"
                            "该单位各项目本年支出合计 {final_project_spent} 万元", {}),
@@ -274,6 +272,7 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                                     "（{direction}），却得了满分 {score_entered}", {}),
     # --------------------------------- inputs that cannot be used at all (InputError)
     "input.spec": (ERROR, "表式无法使用", "{reason}", {}),
+    "input.template": (ERROR, "找不到表式或该版本", "{reason}", {}),
     "input.key": (ERROR, "签名密钥无法读取", "{reason}", {}),
     "input.list": (ERROR, "预算清单无法使用", "{reason}", {}),
     "input.targets": (ERROR, "绩效目标文件无法使用", "{reason}", {}),

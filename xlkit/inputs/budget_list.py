@@ -15,57 +15,61 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from xlkit.core.spec import DIRECTION_ALIASES
+from xlkit.core import shape
+from xlkit.core.spec import DIRECTION_ALIASES, Spec, load_spec
 from xlkit.findings import Finding, InputError, finding
 from xlkit.inputs import sheet as sheetio
 from xlkit.inputs.sheet import HEADER_SCAN, MONEY_UNITS, TOTAL_PREFIXES  # noqa: F401 (public names)
 
 LEVELS = ("project", "unit")
-
-#: Distribution-list header → row key.
-LIST_COLUMNS = {
-    "单位编码": "unit_code",
-    "单位名称": "unit_name",
-    "主管部门": "department",
-    "项目编码": "project_code",
-    "项目名称": "project_name",
-    "年初预算数": "initial",
-    "全年预算数": "full_year",
-    "当年财政拨款": "fiscal",
-    "上年结转资金": "carryover",
-    "其他资金": "other",
-    "联系人": "contact",
-    "联系电话": "phone",
-    # a unit-level list (部门整体, dept-2020): one row per unit, its spending by kind
-    "人员经费年初预算数": "personnel_initial",
-    "人员经费全年预算数": "personnel_full_year",
-    "公用经费年初预算数": "public_initial",
-    "公用经费全年预算数": "public_full_year",
-    "基本支出年初预算数": "basic_initial",
-    "基本支出全年预算数": "basic_full_year",
-    "项目支出年初预算数": "project_initial",
-    "项目支出全年预算数": "project_full_year",
-}
-#: Money column key → (funds row, funds column) in the form spec.
-FUND_CELLS = {
-    "initial": ("total", "initial"),
-    "full_year": ("total", "full_year"),
-    "fiscal": ("fiscal", "full_year"),
-    "carryover": ("carryover", "full_year"),
-    "other": ("other", "full_year"),
-    **{f"{row}_{col}": (row, col) for row in ("personnel", "public", "basic", "project")
-       for col in ("initial", "full_year")},
-}
-#: The columns that make a list unit-level (dept-2020's 基本支出 / 项目支出 rows); with them
-#: the list is read as one row per unit even if it has 项目编码 (they take precedence).
-UNIT_MONEY = tuple(k for k in FUND_CELLS if k.split("_")[0] in
-                   ("personnel", "public", "basic", "project"))
-#: A unit list's rows that are sums of others, per column: (row, parts).
-UNIT_SUMS = (("basic", ("personnel", "public")), ("total", ("basic", "project")))
-TEXT_KEYS = ("unit_code", "unit_name", "department", "project_code", "project_name",
-             "contact", "phone")
+#: the form a list is read for when no spec is given, by level
+DEFAULT_SPECS = {"project": "project-2020", "unit": "dept-2020"}
+#: Contact columns every list may have (not pre-filled: the office's own reference)
+CONTACT_KEYS = ("contact", "phone")
 # Codes and phone numbers are identifiers: full-width digits must match half-width ones.
 CODE_KEYS = ("unit_code", "project_code", "phone")
+
+
+@dataclass(frozen=True)
+class ListShape:
+    """What a list holds for one form, from its spec (:mod:`xlkit.core.shape`): header →
+    key, the text keys, the money keys and their (row, column), the rows a unit list sums."""
+    headers: dict[str, str]
+    text_keys: tuple[str, ...]
+    cells: dict[str, tuple[str, str]]
+    unit_money: tuple[str, ...]  # keys of the non-top rows: they make a list unit-level
+    required_unit: tuple[str, ...]  # a unit list: each leaf row's budget column
+    sums: tuple[tuple[str, tuple[str, ...]], ...]  # (row, parts), inside out
+    top: str
+    projects_row: str | None
+    spec: Spec
+
+
+def list_shape(spec: Spec) -> ListShape:
+    """The list columns ``spec`` pre-fills from, by the naming rule of core.shape."""
+    funds = spec.funds
+    cells = shape.fund_cells(funds)
+    headers = {v: k for k, v in shape.LIST_TEXT.items()}
+    for key, label in shape.header_sources(spec).items():
+        headers.setdefault(sheetio.header_label(label)[0], key)
+    for c in cells:
+        for h in c.headers:
+            headers.setdefault(sheetio.header_label(h)[0], c.key)
+    texts = tuple(dict.fromkeys([*shape.LIST_TEXT, *shape.header_sources(spec)]))
+    budget = shape.budget_column(funds)
+    leaves = {r.key for r in funds.rows if not r.parts}
+    by_height = sorted((r for r in funds.rows if r.parts), key=lambda r: _height(funds, r))
+    return ListShape(
+        headers, texts, {c.key: (c.row, c.column) for c in cells},
+        tuple(c.key for c in cells if not c.top),
+        tuple(c.key for c in cells if not c.top and c.row in leaves and c.column == budget),
+        tuple((r.key, r.parts) for r in by_height), shape.top_row(funds).key,
+        shape.projects_row(funds), spec)
+
+
+def _height(funds: Any, row: Any) -> int:
+    return 1 + max((_height(funds, funds.row(p)) for p in row.parts), default=-1)
+
 
 TARGET_COLUMNS = {
     "项目编码": "project_code",
@@ -80,7 +84,9 @@ TARGET_COLUMNS = {
 QUANTITATIVE = ("≥", "≤", "=")
 SUM_TOLERANCE = 0.005  # 万元: a sum the list gives and its parts' sum, shown with 2 decimals
 
-_LABELS = {v: k for k, v in {**LIST_COLUMNS, **TARGET_COLUMNS}.items()}
+#: key → the header people know it by (the lists read so far add theirs: a note names
+#: the column as the list calls it)
+_LABELS = {v: k for k, v in {**shape.LIST_TEXT, **TARGET_COLUMNS}.items()}
 _MONEY_TEXT_UNIT = re.compile(r"(.*?)(万元|元)")
 
 
@@ -151,6 +157,7 @@ class _Header:
     units: dict[str, tuple[int, str, str]]  # key → (row, raw header, unit in suffix)
     seen: list[str]
     problems: list[Finding]
+    labels: dict[str, str] = field(default_factory=dict)  # key → its header as found
 
 
 def _find_header(sheet: _Sheet, known: dict[str, str], anchor: str, code: str) -> _Header:
@@ -168,8 +175,10 @@ def _find_header(sheet: _Sheet, known: dict[str, str], anchor: str, code: str) -
             head.problems.append(finding(
                 "list.column", variant="" if col.key is None else "duplicate", file=sheet.file,
                 sheet=sheet.sheet or "", cell=sheetio.a1(last.row, last.col), actual=last.raw))
-        elif col.cell.unit:
-            head.units[col.key] = (col.cell.row, col.cell.raw, col.cell.unit)
+        else:
+            head.labels[col.key] = col.cell.label
+            if col.cell.unit:
+                head.units[col.key] = (col.cell.row, col.cell.raw, col.cell.unit)
     return head
 
 
@@ -208,8 +217,12 @@ YUAN_LOOKING = 100_000
 
 
 def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
-              level: str = "project") -> ListResult:
-    """Read the distribution list (first sheet of .xlsx/.xlsm, or .csv in UTF-8/GBK).
+              level: str | None = None, spec: Spec | str | None = None) -> ListResult:
+    """Read the distribution list (first sheet of .xlsx/.xlsm, or .csv in UTF-8/GBK) for
+    ``spec`` (a Spec or its id; default: the national form of ``level``, project-2020 or
+    dept-2020): its header fields and fund cells with a ``source`` are read from the list
+    columns named after them (:mod:`xlkit.core.shape`), into ``row[key]`` and
+    ``row["funds"][(row key, column key)]``.
 
     Amounts come back in 万元. The unit the list is in: what it says (a "（单位：元）"
     caption in its title rows or a money header such as 全年预算数（元）, found by
@@ -221,27 +234,36 @@ def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
     """
     if money_unit is not None and money_unit not in MONEY_UNITS:
         raise ValueError(f"money_unit must be one of {MONEY_UNITS}, not {money_unit!r}")
-    if level not in LEVELS:
+    if level is not None and level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if not isinstance(spec, Spec):
+        spec = load_spec(spec or DEFAULT_SPECS[level or "project"])
+    return _read_list(path, money_unit, level or spec.level, list_shape(spec))
+
+
+def _read_list(path: str | os.PathLike, money_unit: str | None, level: str,
+               ls: ListShape) -> ListResult:
     sheet = _load(path, "input.list")
-    head = _find_header(sheet, LIST_COLUMNS, "单位编码", "input.list")
-    required: tuple[str, ...] = ("unit_code", "unit_name", "full_year")
-    unit_money = [k for k in UNIT_MONEY if k in head.cols]
+    _LABELS.update({k: h for h, k in reversed(ls.headers.items())})  # the first header
+    head = _find_header(sheet, ls.headers, "单位编码", "input.list")
+    _LABELS.update(head.labels)  # a note names a column as this list calls it
+    required: tuple[str | None, ...] = ("unit_code", "unit_name", _budget_key(ls))
+    unit_money = [k for k in ls.unit_money if k in head.cols]
     if level == "project":
-        required = ("unit_code", "unit_name", "project_code", "project_name", "full_year")
+        required = ("unit_code", "unit_name", "project_code", "project_name", _budget_key(ls))
     elif unit_money:
-        # a unit list by kind of spending: the three 全年预算数 parts; 年初 and sums optional
-        required = ("unit_code", "unit_name", "personnel_full_year", "public_full_year",
-                    "project_full_year")
+        # a unit list by kind of spending: each leaf row's 全年预算数; 年初 and sums optional
+        required = ("unit_code", "unit_name", *ls.required_unit)
     elif "project_code" in head.cols:
         # a project list for a unit-level form: each unit's projects summed
-        return _aggregate(read_list(path, money_unit=money_unit, level="project"))
+        return _aggregate(_read_list(path, money_unit, "project", ls), ls)
+    required = tuple(k for k in required if k)  # type: ignore[misc]
     _require(sheet, head, required, "input.list")
     given = money_unit
-    money_unit, said = _list_money_unit(sheet, head, money_unit)
-    _fill_merged(sheet, head, TEXT_KEYS)
+    money_unit, said = _list_money_unit(sheet, head, money_unit, ls)
+    _fill_merged(sheet, head, ls.text_keys)
 
-    required_text = [k for k in required if k not in FUND_CELLS]
+    required_text = [k for k in required if k not in ls.cells]
     dup_key = "project_code" if level == "project" else "unit_code"
     first_seen: dict[str, int] = {}
     rejected_units: set[str] = set()
@@ -257,14 +279,14 @@ def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
         def problem(key: str, value: Any, variant: str = "", n: int = n,
                     found: list = found, **values: Any) -> None:
             found.append(_problem("list.row", sheet, n, head.cols.get(key), key, value, variant,
-                                  column=_LABELS[key], **values))
+                                  column=_LABELS.get(key, key), **values))
 
-        out: dict[str, Any] = {k: _text(cells.get(k), k in CODE_KEYS) for k in TEXT_KEYS}
+        out: dict[str, Any] = {k: _text(cells.get(k), k in CODE_KEYS) for k in ls.text_keys}
         for key in required_text:
             if not out[key]:
                 problem(key, None)
         funds = {}
-        for key, cell in FUND_CELLS.items():
+        for key, cell in ls.cells.items():
             if key not in cells:
                 continue
             amount, why = _money(cells[key], money_unit)
@@ -274,8 +296,8 @@ def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
                 funds[cell] = amount
             elif key in required:
                 problem(key, None)
-        if unit_money and not found:
-            _unit_sums(funds, cells, problem)
+        if level == "unit" and unit_money and not found:
+            _unit_sums(funds, cells, problem, ls)
         code = out[dup_key]
         if code:
             if code in first_seen:
@@ -298,14 +320,20 @@ def read_list(path: str | os.PathLike, *, money_unit: str | None = None,
                       money_unit_source=f"{said[1]}「{said[2]}」" if said else "")
 
 
-def _list_money_unit(sheet: _Sheet, head: _Header,
-                     given: str | None) -> tuple[str, tuple[str, str, str] | None]:
+def _budget_key(ls: ListShape) -> str | None:
+    """The list key of the top row's budget column (全年预算数): every list must have it."""
+    budget = shape.budget_column(ls.spec.funds)
+    return next((k for k, rc in ls.cells.items() if rc == (ls.top, budget)), None)
+
+
+def _list_money_unit(sheet: _Sheet, head: _Header, given: str | None,
+                     ls: ListShape) -> tuple[str, tuple[str, str, str] | None]:
     """(the unit the list's amounts are in, (unit, cell, raw) where the list says so or None).
     A 元 list read as 万元 would put amounts 10,000 times too large on every form: a
     contradiction, or 元-looking amounts nothing explains, is refused."""
     where = f"{sheet.file}" + (f" 工作表「{sheet.sheet}」" if sheet.sheet else "")
     suffixes = [(unit, sheetio.a1(row, head.cols[key]), raw)
-                for key, (row, raw, unit) in head.units.items() if key in FUND_CELLS]
+                for key, (row, raw, unit) in head.units.items() if key in ls.cells]
     said = sheetio.money_unit_said(sheet, head.end, suffixes)
     units = list(dict.fromkeys(u for u, _, _ in said))
     if len(units) > 1:
@@ -329,7 +357,7 @@ def _list_money_unit(sheet: _Sheet, head: _Header,
     for _n, values, cells in _data_rows(sheet, head):
         if _is_total(values, cells.get("unit_code")):
             continue
-        for key in FUND_CELLS:
+        for key in ls.cells:
             x = _number(cells.get(key)) if key in cells else None
             if x is not None and x > 0:
                 amounts.append((x, key, _n))
@@ -338,54 +366,58 @@ def _list_money_unit(sheet: _Sheet, head: _Header,
         x, key, n = max(large)
         raise InputError(
             "input.list", f"{where} 未注明金额单位，而 {len(amounts)} 个金额中有 {len(large)} 个"
-            f"不小于 {YUAN_LOOKING:,}（如第 {n} 行「{_LABELS[key]}」{_nice(x):,}），看起来是元；"
+            f"不小于 {YUAN_LOOKING:,}（如第 {n} 行「{_LABELS.get(key, key)}」{_nice(x):,}），看起来是元；"
             "按万元读取会大 10000 倍。若清单是元，请加 --money-unit 元；"
             "若确是万元，请加 --money-unit 万元", file=sheet.file)
     return "万元", None
 
 
-def _unit_sums(funds: dict, cells: dict, problem: Callable[..., None]) -> None:
-    """A unit list row's 基本支出 and 年度支出总额 (per column) from their parts; a sum the
-    list also gives must agree (else the row is not issued: which figure is right?)."""
-    by_row = {row: key for key, (row, col) in FUND_CELLS.items() if col == "full_year"}
-    for col in ("initial", "full_year"):
-        for row, parts in UNIT_SUMS:
+def _unit_sums(funds: dict, cells: dict, problem: Callable[..., None], ls: ListShape) -> None:
+    """A unit list row's sums (基本支出, 年度支出总额: each row with parts, inside out, per
+    pre-filled column) from their parts; a sum the list also gives must agree (else the row
+    is not issued: which figure is right?)."""
+    key_of = {rc: k for k, rc in ls.cells.items()}
+    cols = list(dict.fromkeys(c for _, c in ls.cells.values()))
+    for col in cols:
+        for row, parts in ls.sums:
             got = [funds.get((p, col)) for p in parts]
-            if any(g is None for g in got):
+            if any(g is None for g in got) or (row, col) not in key_of:
                 continue
             total = round(sum(got), 6)
             given = funds.get((row, col))
-            key = by_row[row].replace("full_year", col)
+            key = key_of[(row, col)]
             if given is not None and abs(given - total) > SUM_TOLERANCE:
-                labels = "+".join(_LABELS[by_row[p].replace("full_year", col)] for p in parts)
+                labels = "+".join(_LABELS.get(key_of.get((p, col), ""), p) for p in parts)
                 problem(key, cells[key], "sum", parts=labels, sum=_nice(total))
             else:
                 funds[(row, col)] = total
 
 
-def _aggregate(projects: ListResult) -> ListResult:
+def _aggregate(projects: ListResult, ls: ListShape) -> ListResult:
     """A project list read for a unit-level form: one row per 单位编码 in list order, whose
-    项目支出 is the sum of its projects (年初预算数 only when every project has one), the
-    unit's other money left to the unit. A unit with a rejected project row gets no sums
-    (a partial sum would be locked on its form as if whole). The same 单位编码 spelled with
-    another 单位名称 is the same unit (list.unit_name_differs; the first spelling is used)."""
+    项目支出 row (:func:`xlkit.core.shape.projects_row`) is the sum of its projects' top row
+    (年初预算数 only when every project has one), the unit's other money left to the unit.
+    A unit with a rejected project row gets no sums (a partial sum would be locked on its
+    form as if whole). The same 单位编码 spelled with another 单位名称 is the same unit
+    (list.unit_name_differs; the first spelling is used)."""
     units: dict[str, dict] = {}
     problems = list(projects.problems)
     incomplete = projects.rejected_units
     name_col = projects.columns.get("unit_name")
+    cols = [c for r, c in ls.cells.values() if r == ls.top]
     for r in projects.rows:
         code = r["unit_code"]
         u = units.get(code)
+        amounts = {col: r["funds"].get((ls.top, col)) for col in cols}
         if u is None:
-            units[code] = {**{k: r.get(k) for k in TEXT_KEYS}, "project_code": "",
+            units[code] = {**{k: r.get(k) for k in ls.text_keys}, "project_code": "",
                            "project_name": "", "projects": [r["project_code"]],
-                           "initial": [r["funds"].get(("total", "initial"))],
-                           "full_year": [r["funds"].get(("total", "full_year"))],
+                           "_amounts": {c: [a] for c, a in amounts.items()},
                            "row": r["row"], "source": r["source"]}
             continue
         u["projects"].append(r["project_code"])
-        for col in ("initial", "full_year"):
-            u[col].append(r["funds"].get(("total", col)))
+        for col, a in amounts.items():
+            u["_amounts"][col].append(a)
         for k in ("contact", "phone", "department"):
             u[k] = u.get(k) or r.get(k)
         if r["unit_name"] != u["unit_name"]:
@@ -398,13 +430,11 @@ def _aggregate(projects: ListResult) -> ListResult:
     rows = []
     for code, u in units.items():
         funds = {}
-        if code not in incomplete:
-            for col in ("initial", "full_year"):
-                amounts = u.pop(col)
+        sums = u.pop("_amounts")
+        if code not in incomplete and ls.projects_row is not None:
+            for col, amounts in sums.items():
                 if all(a is not None for a in amounts):
-                    funds[("project", col)] = round(sum(amounts), 6)
-        else:
-            u.pop("initial"), u.pop("full_year")
+                    funds[(ls.projects_row, col)] = round(sum(amounts), 6)
         rows.append({**u, "funds": funds})
     return ListResult(rows, problems, projects.total_rows, aggregated=True,
                       rejected=projects.bad_rows, sheet=projects.sheet,

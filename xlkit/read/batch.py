@@ -343,10 +343,12 @@ def tables_of(results: Iterable[ReadResult]) -> Tables:
     return Tables(
         projects=frame("projects", [r.project for r in results if r.project]),
         funds=frame("funds", [x for r in results for x in r.funds]),
+        header=frame("header", [x for r in results for x in r.header]),
         indicators=frame("indicators", [x for r in results for x in r.indicators]),
         scores=frame("scores", [x for r in results for x in r.scores]),
         people=frame("people", [x for r in results for x in r.people]),
         texts=frame("texts", [x for r in results for x in r.texts]),
+        survey=frame("survey", [x for r in results for x in r.survey]),
         findings=frame("findings", [f.as_dict() for r in results for f in r.findings]),
         files=frame("files", [r.file for r in results]),
     )

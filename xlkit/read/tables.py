@@ -50,11 +50,11 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("unit_name", "string", "单位名称", "下发时的单位名称"),
         ("department", "string", "主管部门", "下发时的主管部门"),
         ("project_name", "string", "项目名称", "下发时的项目名称"),
-        ("budget_initial", "float64", "年初预算数", "年度资金总额的年初预算数（万元）"),
-        ("budget_full_year", "float64", "全年预算数", "年度资金总额的全年预算数（万元）"),
-        ("arrived", "float64", "预算下达资金",
-         "实际到位的资金（万元，common-2011）"),
-        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出（万元）"),
+        ("budget_full_year", "float64", "全年预算数",
+         "执行率的预算数：表式 funds.execution 所指行、列（通常为年度资金总额·全年预算数；"
+         "没有执行率的表式取第一行的全年预算数）（万元）；各行各列见资金表"),
+        ("executed", "float64", "全年执行数",
+         "执行率的执行数：funds.execution 所指行、列（通常为年度资金总额·全年执行数）（万元）"),
         ("execution_rate", "float64", "执行率", "全年执行数 ÷ 全年预算数，重新计算"),
         ("execution_weight", "float64", "执行率分值", "执行率的分值"),
         ("execution_score", "float64", "执行得分", "重新计算的执行得分"),
@@ -87,13 +87,24 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     ),
     "funds": _cols(
         *_KEYS,
-        ("source", "string", "资金来源代码",
-         "total（合计）/ fiscal（财政拨款）/ carryover（上年结转）/ other（其他）……"),
-        ("source_label", "string", "资金来源", "年度资金总额、其中：当年财政拨款……"),
-        ("initial", "float64", "年初预算数", "年初预算数（万元）"),
-        ("full_year", "float64", "全年预算数", "全年预算数 / 预算资金（万元）"),
-        ("arrived", "float64", "预算下达资金", "预算下达资金（万元，common-2011）"),
-        ("executed", "float64", "全年执行数", "全年执行数 / 实际支出资金（万元）"),
+        ("row", "string", "资金行代码",
+         "资金表的行（表式 funds.rows 的 key）：total、fiscal、carryover……，表式有几行就有几行"),
+        ("row_label", "string", "资金行", "行名称：年度资金总额、其中：当年财政拨款……"),
+        ("column", "string", "资金列代码",
+         "资金表的列（表式 funds.columns 的 key）：initial、full_year、executed……"),
+        ("column_label", "string", "资金列", "列名称：年初预算数、全年预算数、全年执行数……"),
+        ("amount", "float64", "金额", "该行该列的金额（万元）；每个单元格一行（长表）"),
+        ("prefilled", "boolean", "预填", "该列从预算清单预填（表式中该列有 source）"),
+        ("cell", "string", "位置", "金额所在的 工作表!单元格"),
+        *_WHERE,
+    ),
+    "header": _cols(
+        *_KEYS,
+        ("key", "string", "字段代码", "表头字段（表式 header 的 key）：project_name、department……"),
+        ("label", "string", "字段", "表中印出的字段名称：项目名称、主管部门……"),
+        ("value", "string", "内容", "字段的内容（预填的或单位填写的原文；空为空白）"),
+        ("prefilled", "boolean", "预填", "从预算清单预填（表式中该字段有 source）"),
+        ("cell", "string", "位置", "内容所在的 工作表!单元格"),
         *_WHERE,
     ),
     "indicators": _cols(
@@ -122,13 +133,25 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
     ),
     "scores": _cols(
         *_KEYS,
-        ("group", "string", "一级指标", "投入 / 过程 / 产出 / 效果（common-2011）"),
-        ("level2", "string", "二级指标", "项目目标、资金落实……"),
+        ("group", "string", "一级指标",
+         "投入 / 过程 / 产出 / 效果（common-2011）；预算编制、A筹资及资金运行……（评分表）"),
+        ("level2", "string", "二级指标", "项目目标、资金落实、报送时效……"),
         ("name", "string", "三级指标", "评分项"),
-        ("weight", "float64", "分值", "分值"),
-        ("computed_item", "boolean", "公式计算", "按 比率 × 分值 计算的项（资金到位率、预算执行率）"),
-        ("score_entered", "float64", "表内得分", "工作簿中的得分"),
-        ("score_computed", "float64", "重算得分", "xlkit 重新计算的得分"),
+        ("weight", "float64", "分值", "分值（加分项为加分上限）"),
+        ("computed_item", "boolean", "公式计算", "得分由公式计算（比率 × 分值、按次扣分……），"
+         "否则为评分人填写"),
+        ("rule", "string", "计分方式", "计分规则的种类：自评打分、直接打分、按次扣分、区间、比率、"
+         "一减比率、加分、比率 × 分值"),
+        ("bonus", "boolean", "加分项", "加分项（不计入各级分值之和）"),
+        ("count", "float64", "次数", "按次扣分 / 加分的次数（评分人填写）"),
+        ("value", "float64", "数值", "区间规则比较的比率或数值（百分比按百分点）"),
+        ("numerator", "float64", "分子", "比率规则的分子"),
+        ("denominator", "float64", "分母", "比率规则的分母"),
+        ("score_entered", "float64", "表内得分", "工作簿中的得分（填写的或公式显示的）"),
+        ("score_computed", "float64", "重算得分", "xlkit 按识别后的填报内容重新计算的得分"),
+        ("score_shown", "float64", "表内公式得分", "表内公式按所填单元格算出的得分"),
+        ("explain", "string", "指标解释", "指标解释（评分表）"),
+        ("office", "string", "责任科室", "责任科室（评分表）"),
         ("cell", "string", "位置", "得分所在的 工作表!单元格"),
         *_WHERE,
     ),
@@ -150,6 +173,25 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         ("label", "string", "栏目", "表中印出的栏目名称"),
         ("text", "string", "内容", "单位填写的文字原文（空栏目略过）"),
         ("cell", "string", "位置", "文字所在的 工作表!单元格"),
+        *_WHERE,
+    ),
+    "survey": _cols(
+        *_KEYS,
+        ("question", "Int64", "题号", "满意度调查问卷的题号，从 1 起"),
+        ("question_text", "string", "问题内容", "问题原文（表式中声明）"),
+        ("option", "string", "选项内容", "选项，如 A.非常满意"),
+        ("standard_score", "float64", "标准分值", "选该项的一份问卷得的分"),
+        ("count", "float64", "问卷数", "单位填写的选该项的有效问卷份数"),
+        ("points", "float64", "选项得分", "问卷数 × 标准分值，重新计算"),
+        ("question_total", "float64", "本题得分", "本题各选项 问卷数 × 标准分值 之和，重新计算"),
+        ("question_total_in_file", "float64", "表内本题得分", "工作簿中显示的本题得分"),
+        ("survey_total", "float64", "问卷总分", "各题得分之和，重新计算"),
+        ("survey_total_in_file", "float64", "表内问卷总分", "工作簿中显示的问卷总分"),
+        ("survey_full", "float64", "问卷满分", "一份问卷的满分（各题最高标准分值之和）"),
+        ("valid", "float64", "有效问卷份数", "单位填写的有效问卷份数"),
+        ("survey_score", "float64", "问卷综合得分", "问卷总分 ÷ 有效问卷份数，重新计算"),
+        ("survey_score_in_file", "float64", "表内问卷综合得分", "工作簿中显示的问卷综合得分"),
+        ("cell", "string", "位置", "该选项问卷数所在的 工作表!单元格"),
         *_WHERE,
     ),
     "findings": _cols(
@@ -185,8 +227,10 @@ _VALUES_ZH: dict[tuple[str, str], dict[str, str]] = {
                           "gone": "已移除"},
 }
 
-TABLE_LABELS = {"projects": "项目", "funds": "资金", "indicators": "指标", "scores": "评分表",
-                "people": "评价人员", "texts": "文字说明", "findings": "问题清单", "files": "文件"}
+TABLE_LABELS = {"projects": "项目", "funds": "资金", "header": "表头", "indicators": "指标",
+                "scores": "评分表", "people": "评价人员", "texts": "文字说明",
+                "survey": "满意度问卷", "findings": "问题清单",
+                "files": "文件"}
 
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -251,10 +295,12 @@ def plain(s: pd.Series) -> list[Any]:
 class Tables:
     projects: pd.DataFrame = field(default_factory=lambda: frame("projects", []))
     funds: pd.DataFrame = field(default_factory=lambda: frame("funds", []))
+    header: pd.DataFrame = field(default_factory=lambda: frame("header", []))
     indicators: pd.DataFrame = field(default_factory=lambda: frame("indicators", []))
     scores: pd.DataFrame = field(default_factory=lambda: frame("scores", []))
     people: pd.DataFrame = field(default_factory=lambda: frame("people", []))
     texts: pd.DataFrame = field(default_factory=lambda: frame("texts", []))
+    survey: pd.DataFrame = field(default_factory=lambda: frame("survey", []))
     findings: pd.DataFrame = field(default_factory=lambda: frame("findings", []))
     files: pd.DataFrame = field(default_factory=lambda: frame("files", []))
 

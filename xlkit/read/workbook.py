@@ -56,6 +56,7 @@ from xlkit.core.expr.tree import (
 from xlkit.core.layout import (
     LAST_COL,
     PLAIN_COLUMNS,
+    RUBRIC_INPUTS,
     SCORED_COLUMNS,
     SHEET,
     Cell,
@@ -77,7 +78,10 @@ from xlkit.core.meta import (
     verify,
 )
 from xlkit.core.parse import Parsed, clean_text, parse_money, parse_value
-from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, load_spec
+from xlkit.core.questionnaire import field_label as quest_label
+from xlkit.core.rulekinds import KINDS
+from xlkit.core.spec import DIRECTION_ALIASES, DIRECTIONS, TIERS, Spec, template_index
+from xlkit.core.survey import survey_records
 from xlkit.findings import ERROR, HINT, Finding, InputError, finding, message
 from xlkit.ooxml.errors import damage_reason
 from xlkit.ooxml.safety import DEFAULT_LIMITS, Limits, precheck
@@ -107,6 +111,10 @@ class ReadResult:
     #: 评价人员 rows (tables.SCHEMA["people"]) and the form's texts (SCHEMA["texts"])
     people: list[dict[str, Any]] = field(default_factory=list)
     texts: list[dict[str, Any]] = field(default_factory=list)
+    #: every header field of the form (SCHEMA["header"])
+    header: list[dict[str, Any]] = field(default_factory=list)
+    #: the 满意度 questionnaire's tally, one row per option (SCHEMA["survey"])
+    survey: list[dict[str, Any]] = field(default_factory=list)
     #: formula field -> its value as the sheet shows it (spreadsheet semantics over the cells
     #: as they are); see the module's docstring
     shown: dict[str, Any] = field(default_factory=dict)
@@ -123,14 +131,15 @@ class ReadResult:
                 "code": self.code, "findings": [f.as_dict() for f in self.findings],
                 "project": self.project, "funds": self.funds, "indicators": self.indicators,
                 "scores": self.scores, "file": self.file, "people": self.people,
-                "texts": self.texts}
+                "texts": self.texts, "header": self.header, "survey": self.survey}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReadResult:
         r = cls(d["path"], d["status"], d["reason"], d["code"],
                 [Finding.from_dict(f) for f in d["findings"]], d["project"], d["funds"],
                 d["indicators"], d["scores"], d["file"], d.get("people") or [],
-                d.get("texts") or [])
+                d.get("texts") or [], d.get("header") or [])
+        r.survey = d.get("survey") or []
         return r
 
     @property
@@ -187,7 +196,7 @@ def read_workbook(path: str | Path, *, key: str | bytes | None = None, year: int
     except InputError as exc:  # a part parsed on demand is damaged: nothing read counts
         del result.findings[before:]
         result.project, result.funds, result.indicators, result.scores = None, [], [], []
-        result.people, result.texts = [], []
+        result.people, result.texts, result.survey = [], [], []
         reject_result(result, finding(exc.code, str(exc), file=str(path)))
     finally:
         close = getattr(source, "close", None)
@@ -258,16 +267,22 @@ def _show(v: Any) -> Any:
     return str(v)
 
 
-def issue_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """The ``issue`` the workbook was built from, as recorded in its ``_meta``."""
+def issue_from_payload(payload: dict[str, Any], spec: Spec | None = None) -> dict[str, Any]:
+    """The ``issue`` the workbook was built from, as recorded in its ``_meta``: its codes and
+    names, every pre-filled fund cell, and (with ``spec``) the list value of every header
+    field pre-filled from another list column (``source`` of the spec's header fields)."""
     issue = {k: payload.get(k) for k in ("year", "unit_code", "unit_name", "department",
                                          "project_code", "project_name")}
     funds = {}
-    for fld, value in (payload.get("issued") or {}).items():
+    issued = payload.get("issued") or {}
+    for fld, value in issued.items():
         parts = fld.split(".")
         if parts[0] == "funds" and len(parts) == 3:
             funds[(parts[1], parts[2])] = value
     issue["funds"] = funds
+    for f in spec.header if spec is not None else ():
+        if f.source and f.source not in issue and f"header.{f.key}" in issued:
+            issue[f.source] = issued[f"header.{f.key}"]
     return issue
 
 
@@ -285,15 +300,7 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
                                 "或不是 xlkit 写入的格式）", sheet="_meta", **where)) from None
     payload = record.payload
     tid, tver = payload.get("template_id"), payload.get("template_version")
-    try:
-        spec = load_spec(str(tid))
-    except InputError:
-        raise _Rejected(finding("meta.unknown_template", f"未知的表式「{tid}」第 {tver} 版，"
-                                "本机没有这个表式", sheet="_meta", **where)) from None
-    if spec.version != tver:
-        result.findings.append(finding("meta.other_version", f"工作簿是表式 {tid} 第 {tver} 版，"
-                                       f"当前为第 {spec.version} 版，按当前规则重算", sheet="_meta",
-                                       expected=str(spec.version), actual=str(tver), **where))
+    spec = _issued_spec(tid, tver, where)
     try:
         shape = _shape_for(spec, payload)
     except (KeyError, TypeError, ValueError) as exc:
@@ -303,9 +310,13 @@ def _read(result: ReadResult, path: Path, source: CellSource, key: bytes | None,
     recorded = payload.get("fields") or {}
     exact = layout.refs() == recorded  # the 校验 cells too sit where this layout has them
     if not exact and not shape.compatible(recorded):
+        if spec.version != tver:  # not on this machine, and the newest cannot stand in
+            raise _Rejected(finding("meta.version_missing", template=tid, version=tver,
+                                    have=_versions_here(str(tid)), sheet="_meta", **where))
         raise _Rejected(finding("meta.incompatible", f"表式 {tid} 第 {tver} 版的格式与当前版本不同，"
                                 "无法按当前版本读取，请用当前下发的表格重新填报", sheet="_meta",
                                 **where))
+    _say_version(result, spec, payload, where)
     signed = bool(record.signature)
     signature_ok: bool | None = None
     # with the office key, only a verified signature makes _meta's issued values trusted
@@ -416,6 +427,44 @@ class _Shape:
         return self.texts
 
 
+def _issued_spec(tid: Any, tver: Any, where: dict[str, str]) -> Spec:
+    """The spec a return was issued with: exactly the version its _meta names, else (that
+    version not on this machine) the newest of its id, which the caller reads only when the
+    layout is compatible."""
+    index = template_index()
+    try:
+        return index.spec(str(tid), tver if type(tver) is int and index.has(str(tid), tver)
+                          else None)
+    except InputError as exc:
+        if index.newest(str(tid)) is None:
+            raise _Rejected(finding("meta.unknown_template", template=tid, version=tver,
+                                    sheet="_meta", **where)) from None
+        raise _Rejected(finding("meta.unknown_template", variant="unusable", template=tid,
+                                version=tver, reason="；".join(exc.problems) or str(exc),
+                                sheet="_meta", **where)) from None
+
+
+def _versions_here(tid: str) -> str:
+    vs = template_index().versions.get(tid, {})
+    return "、".join(f"第 {v} 版" for v in sorted(vs)) or "无"
+
+
+def _say_version(result: ReadResult, spec: Spec, payload: dict[str, Any],
+                 where: dict[str, str]) -> None:
+    """Read by another version than issued (its own is not here), or by its own version
+    whose file changed since issue (a digest recorded then differs): a finding each."""
+    tid, tver = payload.get("template_id"), payload.get("template_version")
+    if spec.version != tver:
+        result.findings.append(finding("meta.other_version", template=tid, version=tver,
+                                       current=spec.version, sheet="_meta",
+                                       expected=str(spec.version), actual=str(tver), **where))
+    elif payload.get("template_digest") and payload["template_digest"] != spec.digest:
+        result.findings.append(finding("meta.template_changed", template=tid, version=tver,
+                                       path=spec.source, sheet="_meta",
+                                       expected=str(payload["template_digest"])[:12],
+                                       actual=spec.digest[:12], **where))
+
+
 def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
     """The form's layout. Positions and rules depend only on the form's shape — which cells
     were pre-filled and how the target rows group — so one layout serves every return of
@@ -425,7 +474,7 @@ def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
            tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
     shape = _SHAPES.get(key)
     if shape is None:
-        layout = build_layout(spec, issue_from_payload(payload), targets)
+        layout = build_layout(spec, issue_from_payload(payload, spec), targets)
         shape = _SHAPES.put(key, _Shape.of(layout))
     return shape
 
@@ -503,6 +552,8 @@ def spec_field_label(spec: Spec, fld: str, values: dict[str, Any] | None = None)
         heads = {k: h for k, h, *_ in PLAIN_COLUMNS + SCORED_COLUMNS + own}
         nm = name if name else f"第 {i + 1} 个三级指标"
         return f"{nm}·{heads.get(parts[2], parts[2])}"
+    if parts[0] == "quest" and spec.questionnaire:
+        return quest_label(spec.questionnaire, fld) or fld
     names = {"exec.rate": "执行率", "exec.score": "执行得分", "exec.weight": "执行率分值",
              "total": "总分", "total_weight": "分值合计", "grade": "等次",
              "goals.expected": "预期目标",
@@ -521,15 +572,30 @@ def spec_field_label(spec: Spec, fld: str, values: dict[str, Any] | None = None)
         col = next((c for c in spec.people.columns if c.key == parts[2]), None)
         return f"{spec.people.title}第 {int(parts[1]) + 1} 行·{col.label if col else parts[2]}"
     if parts[0] == "card" and spec.scorecard:
-        items = [it for g in spec.scorecard.groups for it in g.items]
-        if parts[1].isdigit():
-            return f"{items[int(parts[1])].name}·{'得分' if parts[2] == 'score' else '分值'}"
-        g = spec.scorecard.groups[int(parts[1][1:])]
-        return f"{g.name}·{'小计' if parts[2] == 'subtotal' else '分值'}"
+        return _card_label(spec, parts)
     if parts[0] == "grp" and spec.indicators:
         g = spec.indicators.groups[int(parts[1])]
         return f"{g.name}·{'分值小计' if parts[2] == 'weight' else '得分小计'}"
     return fld
+
+
+#: the Chinese names of a 评分表 item's fields (its inputs: layout.RUBRIC_INPUTS)
+_CARD_FIELDS = {"score": "得分", "weight": "分值", "check": "校验",
+                **{k: head for k, (_, head, _) in RUBRIC_INPUTS.items() if k != "score"}}
+
+
+def _card_label(spec: Any, parts: list[str]) -> str:
+    """``card.<i>.<what>`` (an item's), ``card.g<k>.<what>`` (a group's) and
+    ``card.g<k>.s<m>.subtotal`` (a 二级指标's) in Chinese."""
+    sc = spec.scorecard
+    if parts[1].isdigit():
+        return f"{sc.items[int(parts[1])].name}·{_CARD_FIELDS.get(parts[2], parts[2])}"
+    g = sc.groups[int(parts[1][1:])]
+    if len(parts) == 4:
+        sub = g.subgroups[int(parts[2][1:])] if g.subgroups else None
+        return f"{g.name}·{sub.name if sub else parts[2]}·小计"
+    what = {"subtotal": "小计", "check": "分值校验"}.get(parts[2], "分值")
+    return f"{g.name}·{what}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -880,9 +946,9 @@ def _env_value(form: _Form, fld: str, c: Cell, p: Parsed) -> Any:
     if p.kind == "error":
         form.add("value.error", f"「{form.label(fld)}」是错误值 {p.text}", fld, actual=p.text)
         return None
-    if c.vtype in ("money", "weight", "score"):
+    if c.vtype in ("money", "weight", "score", "count"):
         if p.is_number:
-            if p.value < 0:
+            if p.value < 0 and c.vtype != "count":  # a count: the declared quest checks
                 form.add("value.not_number", f"「{form.label(fld)}」不能为负数：{p.text or p.raw}",
                          fld, actual=p.raw)
             return p.value
@@ -1084,7 +1150,6 @@ def _records(form: _Form) -> None:
     keys = {"unit_code": form.payload.get("unit_code"),
             "project_code": form.payload.get("project_code"), "source_file": str(form.path)}
     f = spec.funds
-    top = f.rows[0].key
 
     def val(fld: str) -> Any:
         x = comp.get(fld) if fld in comp else env.get(fld)
@@ -1112,11 +1177,10 @@ def _records(form: _Form) -> None:
         subs = [_num(val(f"card.g{gi}.subtotal")) for gi in range(len(spec.scorecard.groups))]
         card_total = round(sum(s for s in subs if s is not None), 2) if any(
             s is not None for s in subs) else None
+    budget, executed = _execution_cells(f)
     res.project.update({
-        "budget_initial": _num(val(f"funds.{top}.initial")),
-        "budget_full_year": _num(val(f"funds.{top}.full_year")),
-        "arrived": _num(val(f"funds.{top}.arrived")),
-        "executed": _num(val(f"funds.{top}.executed")),
+        "budget_full_year": _num(val(budget)) if budget else None,
+        "executed": _num(val(executed)) if executed else None,
         "execution_rate": _num(val("exec.rate")), "execution_weight": spec.execution_weight,
         "execution_score": _num(val("exec.score")), "indicator_score": ind_total,
         "scorecard_score": card_total, "total_score": _num(val("total")),
@@ -1127,11 +1191,7 @@ def _records(form: _Form) -> None:
         "filled_by": _signoff(form, ("填表人", "填报人", "经办人")),
         "phone": _signoff(form, ("联系电话",)), "filled_date": _signoff(form, ("填报日期",)),
     })
-    for row in f.rows:
-        rec = {**keys, "source": row.key, "source_label": row.label}
-        for col in ("initial", "full_year", "arrived", "executed"):
-            rec[col] = _num(val(f"funds.{row.key}.{col}"))
-        res.funds.append(rec)
+    _funds_and_header(form, keys, val)
     if spec.indicators:
         for r in form.layout.indicator_rows:
             p = f"ind.{r.index}."
@@ -1145,7 +1205,8 @@ def _records(form: _Form) -> None:
                 "target_value": t.value if t.is_number else None,
                 "target_unit": val(p + "unit") or t.unit or None,
                 "actual_text": None if a is None or a.raw is None else str(a.raw),
-                "actual_value": a.value if a is not None and a.is_number else None,
+                "actual_value": a.value if a is not None and a.is_number
+                else _num(val(p + "actual")),  # a formula (the questionnaire's 满意度)
                 "weight": _num(val(p + "weight")), "tier": val(p + "tier"),
                 "score_entered": _num(val(p + "qscore")) if val(p + "direction") == "定性"
                 else _num(shown(p + "score")),
@@ -1156,17 +1217,85 @@ def _records(form: _Form) -> None:
                 "cell": "{}!{}".format(*form.where[p + "actual"]),
             })
     if spec.scorecard:
-        i = 0
-        for g in spec.scorecard.groups:
-            for it in g.items:
-                fld = f"card.{i}.score"
-                res.scores.append({
-                    **keys, "group": g.name, "level2": it.level2, "name": it.name,
-                    "weight": it.weight, "computed_item": it.rate is not None,
-                    "score_entered": _num(shown(fld)), "score_computed": _num(val(fld)),
-                    "cell": "{}!{}".format(*form.where[fld])})
-                i += 1
+        _score_records(form, keys, val, shown)
     _people_and_texts(form, keys, val)
+    if spec.questionnaire:
+        res.survey = survey_records(spec.questionnaire, keys, val, lambda f: _num(shown(f)),
+                                    lambda f: "{}!{}".format(*form.where[f]))
+
+
+def _execution_cells(funds: Any) -> tuple[str | None, str | None]:
+    """The fields of the 执行率's budget and executed cells (the top row's 全年预算数 and
+    全年执行数 when the form has no 执行率 but those columns)."""
+    ex = funds.execution
+    if ex is not None:
+        return f"funds.{ex.row}.{ex.budget}", f"funds.{ex.row}.{ex.executed}"
+    top, cols = funds.rows[0].key, {c.key for c in funds.columns}
+    return tuple(f"funds.{top}.{k}" if k in cols else None  # type: ignore[return-value]
+                 for k in ("full_year", "executed"))
+
+
+def _funds_and_header(form: _Form, keys: dict[str, Any], val: Any) -> None:
+    """The money block in long form (one row per cell of the spec's rows × columns) and
+    every header field (项目名称, 主管部门 … whatever the spec declares) with its cell."""
+    spec, res = form.spec, form.result
+    f = spec.funds
+    for row in f.rows:
+        for col in f.columns:
+            fld = f"funds.{row.key}.{col.key}"
+            if fld not in form.where:
+                continue
+            res.funds.append({
+                **keys, "row": row.key, "row_label": row.label, "column": col.key,
+                "column_label": col.label, "amount": _num(val(fld)),
+                "prefilled": bool(col.source), "cell": "{}!{}".format(*form.where[fld])})
+    for h in spec.header:
+        fld = f"header.{h.key}"
+        if fld not in form.where:
+            continue
+        raw = form.raw.get(fld)
+        v = val(fld) if raw is None else raw.value
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        res.header.append({
+            **keys, "key": h.key, "label": h.label,
+            "value": None if v is None or (isinstance(v, str) and not v.strip()) else str(v),
+            "prefilled": bool(h.source), "cell": "{}!{}".format(*form.where[fld])})
+
+
+#: a 评分表 item's inputs in the scores table (the rest of a rule's inputs are not typed)
+_SCORE_INPUTS = ("count", "value", "numerator", "denominator")
+
+
+def _score_records(form: _Form, keys: dict[str, Any], val: Any, shown: Any) -> None:
+    """One row per 评分表 item: its levels, weight, rule, the inputs typed for it, the
+    score as entered or shown in the file, recomputed, and as the sheet's formulas give it."""
+    spec, res = form.spec, form.result
+    assert spec.scorecard is not None
+    i = 0
+    for g in spec.scorecard.groups:
+        for it in g.items:
+            p = f"card.{i}."
+            fld = p + "score"
+            res.scores.append({
+                **keys, "group": g.name, "level2": it.level2, "name": it.name,
+                "weight": it.weight, "computed_item": form.layout.fields[fld].rule is not None,
+                "rule": _rule_title(it), "bonus": it.bonus,
+                **{k: _num(val(p + k)) if p + k in form.layout.fields else None
+                   for k in _SCORE_INPUTS},
+                "score_entered": _num(shown(fld)), "score_computed": _num(val(fld)),
+                "score_shown": _num(res.shown.get(fld)) if fld in res.shown else
+                _num(val(fld)),
+                "explain": it.explain or None, "office": it.office or None,
+                "cell": "{}!{}".format(*form.where[fld])})
+            i += 1
+
+
+def _rule_title(item: Any) -> str:
+    """How an item is scored, in Chinese: its rule kind's title (比率 × 分值, 自评打分)."""
+    if item.rule is not None:
+        return KINDS[item.rule.kind].title
+    return "比率 × 分值" if item.rate is not None else "自评打分"
 
 
 def _people_and_texts(form: _Form, keys: dict[str, Any], val: Any) -> None:

@@ -53,7 +53,8 @@ WORKBOOK_OPTIONS = {
 }
 
 SUMMARY, ISSUES, MISSING = "汇总", "问题清单", "未报送"
-READER_TABLES = ("projects", "funds", "indicators", "files", "scores")  # after 未报送, in order
+READER_TABLES = ("projects", "funds", "header", "indicators", "files",
+                 "scores")  # after 未报送, in order
 SHEETS = (SUMMARY, ISSUES, MISSING, *(TABLE_LABELS[t] for t in READER_TABLES))
 
 GRADES = ("优", "良", "中", "差")
@@ -82,7 +83,8 @@ ISSUE_CODES = (("unit_code", "单位编码", 10), ("project_code", "项目编码
 #: reader-table columns for machines (digests, ids, codes): hidden, one click away
 #: (grouped), never printed
 MACHINE_COLUMNS = {"projects": {"file_sha256", "issued_digest", "file_id"},
-                   "funds": {"source"}, "files": {"sha256", "code"}}
+                   "funds": {"row", "column"}, "header": {"key"},
+                   "files": {"sha256", "code"}}
 NOTHING = {ISSUES: "没有发现问题。", MISSING: "全部已报送。"}
 LINE_HEIGHT = 13.5  # points per line of 10 pt 宋体
 MONEY = "#,##0.00"

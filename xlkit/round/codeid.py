@@ -11,19 +11,19 @@ from importlib import resources
 from pathlib import Path
 
 from xlkit import __version__
-from xlkit.core.spec import templates_dir
+from xlkit.core.spec import template_dirs
 
 
 @functools.cache
 def code_id() -> str:
-    """``"<version>+<digest>"``, the digest over xlkit's .py and .yaml files and the
-    templates' .yaml files (read once per process: a few hundred KB)."""
+    """``"<version>+<digest>"``, the digest over xlkit's .py and .yaml files and those of
+    every templates folder (read once per process: a few hundred KB)."""
     h = hashlib.sha256()
     package = Path(str(resources.files("xlkit")))  # the whole package, not this folder
     files = [*sorted(package.rglob("*.py")), *sorted(package.rglob("*.yaml"))]
-    templates = templates_dir()
-    if templates.is_dir():
-        files += sorted(templates.glob("*.yaml"))
+    for folder in template_dirs():  # the office's folders too: a version added counts
+        if folder.is_dir():
+            files += sorted(f for f in folder.rglob("*.y*ml") if f.suffix in (".yaml", ".yml"))
     for f in files:
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return f"{__version__}+{h.hexdigest()[:16]}"

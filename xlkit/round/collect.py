@@ -103,7 +103,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         first = list(itertools.islice(reading, 1))
         try:
             office = _office_inputs(list_path, finals, targets, rules_path, mapping, money_unit,
-                                    final_money_unit, spec.level, manifest)
+                                    final_money_unit, spec, manifest)
         except BaseException:
             reading.close()  # stops the workers now
             raise
@@ -140,7 +140,7 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                            source_findings=office.findings + trust + _compare_targets(
                                tables, office.approved),
                            rules=office.rules, broken_rules=office.broken, level=spec.level,
-                           year=year)
+                           year=year, spec=spec)
         result.inbox = str(inbox)
         write_report(report, result)
         files_table = result.tables.files  # two columns, not 13 per row
@@ -175,11 +175,11 @@ class _Office:
 def _office_inputs(list_path: str | Path, finals: Sequence[str | Path],
                    targets: str | Path | None, rules_path: str | Path | None,
                    mapping: str | Path | None, money_unit: str | None, final_money_unit: str | None,
-                   level: str, manifest: str | Path | None = None) -> _Office:
+                   spec: Any, manifest: str | Path | None = None) -> _Office:
     from xlkit.inputs.budget_list import note, read_list
     from xlkit.inputs.manifest import read_manifest
 
-    listed = read_list(list_path, money_unit=money_unit, level=level)
+    listed = read_list(list_path, money_unit=money_unit, spec=spec)
     if not listed.rows:
         raise InputError("input.list", f"预算清单 {list_path} 中没有可用的行", file=str(list_path))
     imported, source_findings = _finals(finals, final_money_unit, mapping)

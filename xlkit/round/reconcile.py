@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from xlkit.core import shape
 from xlkit.core.meta import TRUST_MANIFEST, TRUST_SIGNED, TRUST_UNVERIFIED
 from xlkit.findings import CATALOGUE, ERROR, HINT, Finding, declared, finding
 from xlkit.read.tables import Tables, plain, records
@@ -90,9 +91,11 @@ class _Index:
 def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
               finals: Sequence[Any] = (), source_findings: Sequence[Finding] = (),
               rules: Sequence[Rule] | None = None, broken_rules: Sequence[str] = (),
-              level: str = "project", year: int | None = None) -> RoundResult:
+              level: str = "project", year: int | None = None,
+              spec: Any = None) -> RoundResult:
     """One round's result from the reader's tables, the budget list rows (xlkit.distlist),
-    imported 决算 (xlkit.sources.Imported) and the rules (built-ins when None)."""
+    imported 决算 (xlkit.sources.Imported) and the rules (built-ins when None). With the
+    round's ``spec``, the joined rows have every column of its money block and list."""
     rules = list(builtin_rules() if rules is None else rules)
     key = "unit_code" if level == "unit" else "project_code"
     issues: list[dict[str, Any]] = []
@@ -109,12 +112,13 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
     by_unit = _final_by_unit(final_rows) if level == "unit" else {}
     joined, matched, matches = [], set(), []
     funds = _funds_wide(tables.funds)
+    fund_cells = _fund_cells(tables.funds)
     kept_rows = records(kept)
     for p in kept_rows:
         i, how = budget.find(p.get(key), p.get("unit_name"), p.get("unit_name") if
                              level == "unit" else p.get("project_name"))
         row = dict(p, matched_by=how or "未匹配", finals_given=bool(final_rows),
-                   form_level=level, **_LIST_DEFAULTS)
+                   form_level=level)
         row.update(funds.get(p["source_file"], {}))
         matches.append({"file": p["source_file"], key: p.get(key), "matched_by": how or "未匹配"})
         if i is None:
@@ -124,7 +128,8 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
         else:
             matched.add(i)
             lst = budget.rows[i]
-            row.update(_list_columns(lst))
+            row.update(_list_columns(lst, spec))
+            issues += _fund_issues(p, lst, fund_cells.get(p["source_file"], {}))
             if how == MATCH_BY_NAME:
                 issues.append(_coded("return.matched_by_name", p, code=p.get(key),
                                      list_code=lst.get(key), file=p["source_file"],
@@ -143,6 +148,7 @@ def reconcile(tables: Tables, budget_rows: Sequence[Mapping[str, Any]], *,
             row.update(final_spent=None, final_balance=None, final_budget=None,
                        final_matched_by="")
         joined.append(row)
+    _fill_defaults(joined, spec)
     missing = _missing(budget, matched, key, issues)
     issues += _reader_issues(tables, kept_rows)
     issues += [_finding_issue(f) for f in source_findings]
@@ -256,31 +262,45 @@ def _without(tables: Tables, files_out: set[str], files: pd.DataFrame) -> Tables
 
     return Tables(projects=keep(tables.projects, "source_file"),
                   funds=keep(tables.funds, "source_file"),
+                  header=keep(tables.header, "source_file"),
                   indicators=keep(tables.indicators, "source_file"),
                   scores=keep(tables.scores, "source_file"),
                   people=keep(tables.people, "source_file"),
                   texts=keep(tables.texts, "source_file"),
+                  survey=keep(tables.survey, "source_file"),
                   findings=keep(tables.findings, "file"), files=files)
 
 
 def _funds_wide(funds: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """file → {fiscal_full_year: ..., carryover_executed: ...} for the rules."""
+    """file → {<row>_<column>: amount} (fiscal_full_year, carryover_executed …, whatever
+    rows and columns the forms have) for the rules."""
     out: dict[str, dict[str, Any]] = {}
-    cols = ("initial", "full_year", "arrived", "executed")
-    values = [plain(funds[c]) for c in cols]
-    for i, (file, source) in enumerate(zip(plain(funds["source_file"]), plain(funds["source"]),
-                                           strict=True)):
-        d = out.setdefault(file, {})
-        for col, column in zip(cols, values, strict=True):
-            d[f"{source}_{col}"] = column[i]
+    for file, row, col, amount in zip(plain(funds["source_file"]), plain(funds["row"]),
+                                       plain(funds["column"]), plain(funds["amount"]),
+                                       strict=True):
+        out.setdefault(file, {})[f"{row}_{col}"] = amount
     return out
 
 
-#: The list's columns every joined row has (a rule may name them whatever the form).
-_LIST_DEFAULTS: dict[str, Any] = {
-    "final_project_spent": None, "list_projects": None,
-    **{f"list_{row}_{col}": None for row in ("total", "basic", "personnel", "public", "project")
-       for col in ("initial", "full_year")}}
+#: The columns every joined row has whatever the form (a rule may name them).
+_DEFAULTS: dict[str, Any] = {"final_project_spent": None, "list_projects": None}
+
+
+def _fill_defaults(rows: list[dict[str, Any]], spec: Any) -> None:
+    """Every joined row gets every column some row or the spec's money block has (blank
+    where it has none), so a rule naming a fund cell or a list column of another form, or
+    of a list row not matched, finds it blank (not applicable) rather than unknown."""
+    names = dict(_DEFAULTS)
+    if spec is not None:
+        f = spec.funds
+        names.update({f"{r.key}_{c.key}": None for r in f.rows for c in f.columns})
+        for cell in shape.fund_cells(f):
+            names.update(dict.fromkeys(shape.list_columns(cell, f)))
+    for r in rows:
+        names.update(dict.fromkeys(r))
+    for r in rows:
+        for k in names.keys() - r.keys():
+            r[k] = None
 
 
 def _final_by_unit(final_rows: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
@@ -310,20 +330,57 @@ def _unit_final(by_unit: Mapping[str, list[float]], p: Mapping[str, Any]
     return None, ""
 
 
-def _list_columns(lst: Mapping[str, Any]) -> dict[str, Any]:
+def _list_columns(lst: Mapping[str, Any], spec: Any) -> dict[str, Any]:
+    """The list row's columns for the rules: ``list_<row>_<column>`` of every pre-filled
+    fund cell (and the shorter names of core.shape.list_columns: ``list_full_year``,
+    ``list_fiscal`` …), its names, contact and number of projects."""
     funds = lst.get("funds") or {}
     projects = lst.get("projects")
+    out = {f"list_{row}_{col}": _num(v) for (row, col), v in funds.items()}
+    if spec is not None:
+        for cell in shape.fund_cells(spec.funds):
+            for name in shape.list_columns(cell, spec.funds):
+                out[name] = _num(funds.get((cell.row, cell.column)))
     return {
-        **{f"list_{row}_{col}": _num(v) for (row, col), v in funds.items()},
-        "list_projects": len(projects) if projects else None,
+        **out, "list_projects": len(projects) if projects else None,
         "list_unit_name": lst.get("unit_name"), "list_project_name": lst.get("project_name"),
-        "list_initial": _num(funds.get(("total", "initial"))),
-        "list_full_year": _num(funds.get(("total", "full_year"))),
-        "list_fiscal": _num(funds.get(("fiscal", "full_year"))),
-        "list_carryover": _num(funds.get(("carryover", "full_year"))),
-        "list_other": _num(funds.get(("other", "full_year"))),
         "contact": lst.get("contact"), "phone_listed": lst.get("phone"),
     }
+
+
+#: a fund cell and its list value agree within this (万元: shown with 2 decimals)
+FUND_TOLERANCE = 0.005
+
+
+def _fund_issues(p: Mapping[str, Any], lst: Mapping[str, Any],
+                 cells: Mapping[tuple[str, str], Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each fund cell the list pre-fills (whatever rows and columns the spec has) against
+    the return's cell: ``budget.fund`` naming the row and column. A cell the return's form
+    does not have is not compared; a blank one counts as 0 (a locked figure emptied)."""
+    out = []
+    for (row, col), listed in (lst.get("funds") or {}).items():
+        cell = cells.get((row, col))
+        expected = _num(listed)
+        if cell is None or expected is None:
+            continue
+        actual = _num(cell.get("amount"))
+        if abs((actual or 0.0) - expected) <= FUND_TOLERANCE:
+            continue
+        sheet, _, where = (cell.get("cell") or "").partition("!")
+        out.append(_finding_issue(finding(
+            "budget.fund", file=p["source_file"], sheet=sheet, cell=where,
+            field=f"funds.{row}.{col}", expected=expected, actual=actual,
+            row=shape.row_name(cell.get("row_label") or row), column=cell.get("column_label") or col,
+            value="空白" if actual is None else f"{actual:g}", listed=f"{expected:g}"), p))
+    return out
+
+
+def _fund_cells(funds: pd.DataFrame) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """file → (row, column) → its row of the long funds table."""
+    out: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    for r in records(funds[funds["prefilled"].fillna(False).astype(bool)]):
+        out.setdefault(r["source_file"], {})[(r["row"], r["column"])] = r
+    return out
 
 
 def _missing(budget: _Index, matched: set[int], key: str, issues: list) -> list[dict]:
