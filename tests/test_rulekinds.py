@@ -113,6 +113,10 @@ def test_deduction_until_used_up(count, expected):
 
 def test_deduction_floor_and_bonus_cap():
     assert score({"kind": "deduction", "per": 1, "floor": 1}, 3, count=5) == 1
+    # 本项可扣至负分 / 扣分下不保底
+    assert score({"kind": "deduction", "per": 0.5, "floor": "none"}, 2, count=7) == -1.5
+    assert score({"kind": "deduction", "per": 0.5, "floor": -1}, 2, count=7) == -1
+    assert "扣分下不保底" in rk.describe(rule({"kind": "deduction", "per": 0.5, "floor": "none"}))
     assert score({"kind": "bonus", "per": 0.5, "cap": 2}, 0, count=3) == 1.5
     assert score({"kind": "bonus", "per": 0.5, "cap": 2}, 0, count=6) == 2  # 加分以 2 分封顶
     assert score({"kind": "bonus", "cap": 2}, 0, score=2.5) == 2  # an entered bonus
@@ -170,6 +174,7 @@ def test_default_rules_are_todays():
     ({"kind": "deduction"}, "indicators.rules.≤.per：必须填写（每次扣的分数）"),
     ({"kind": "deduction", "per": -1}, "indicators.rules.≤.per：-1 超出范围"),
     ({"kind": "deduction", "per": "半分"}, "indicators.rules.≤.per：应为数字"),
+    ({"kind": "deduction", "per": 1, "floor": "无"}, "indicators.rules.≤.floor：应为数字或 none"),
     ({"kind": "band"}, "indicators.rules.≤：区间（band）至少要写 low 或 high 之一"),
     ({"kind": "band", "low": 110, "high": 90}, "indicators.rules.≤.low：下限 110 大于上限 90"),
     ({"kind": "band", "high": 20, "per": 1, "high_inclusive": False},
@@ -199,7 +204,13 @@ def test_every_kind_is_documented_and_described():
         for p in kind.params:
             assert p.meaning
     assert rk.describe(rule({"kind": "band", "low": 90, "high": 110})).startswith("区间：")
-    assert "每次扣的分数：0.5" in rk.describe(rule({"kind": "deduction", "per": 0.5}))
+    assert rk.describe(rule({"kind": "deduction", "per": 0.5})) == "按次扣分：每次扣 0.5 分，扣完为止"
+    assert rk.describe(rule({"kind": "band", "low": 90, "high": 110, "per": 0.1})) == (
+        "区间：数值不低于 90且不高于 110得满分；否则每差 1 扣 0.1 分，扣完为止")
+    assert rk.describe(rule({"kind": "band", "low": 50, "low_inclusive": False})) == (
+        "区间：数值高于 50得满分；否则不得分")
+    assert rk.describe(rule({"kind": "bonus", "per": 0.2, "cap": 2})) == (
+        "加分：每次加 0.2 分，加分以 2 分封顶")
     assert rk.describe(rule({"kind": "equal", "zero_at_most": True})).endswith(
         "（目标为 0 时，实际 ≤ 0 即得满分）")
 

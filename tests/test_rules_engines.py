@@ -82,6 +82,8 @@ def grid() -> list[tuple[str, Expr, dict[str, Any]]]:
         add(f"deduction c={c}", _score({"kind": "deduction", "per": 0.5}), weight=2, count=c)
         add(f"deduction floor c={c}", _score({"kind": "deduction", "per": 1, "floor": 1}),
             weight=3, count=c)
+        add(f"deduction no floor c={c}", _score({"kind": "deduction", "per": 0.5,
+                                                 "floor": "none"}), weight=2, count=c)
         add(f"bonus c={c}", _score({"kind": "bonus", "per": 0.5, "cap": 2}), weight=0, count=c)
     for s in (2.5, 1, None, -1, 3.456):
         add(f"bonus entered s={s}", _score({"kind": "bonus", "cap": 2}), weight=0, score=s)

@@ -34,7 +34,16 @@ def sample():
 def test_the_sample_return_scores_as_the_province_rules_say(sample):
     mod, path = sample
     r = read_workbook(path, key=load_key(SAMPLES / "示例密钥.txt"))
-    assert r.status == "read" and r.findings == [], r.findings
+    assert r.status == "read", r.findings
+    # the two adjustments are said, with the cell and figures, and nothing else is found
+    said = {f.code: f for f in r.findings}
+    assert sorted(said) == ["score.capped", "score.deviation"], r.findings
+    dev = said["score.deviation"]
+    assert dev.message == "「培训人次」实际完成值 130 高于年度指标值 100 的 30% 及以上，按偏离扣 2 分"
+    assert dev.cell and dev.field.endswith(".score") and (dev.expected, dev.actual) == ("100", "130")
+    cap = said["score.capped"]
+    assert cap.message.startswith("各项得分之和 90.5，预算执行率 75.00%，总分按执行率封顶为 89（")
+    assert cap.field == "total" and (cap.expected, cap.actual) == ("90.5", "89")
     p = r.project
     assert (p["execution_rate"], p["execution_score"]) == (0.75, 7.5)
     assert p["indicator_score"] == 83  # 8 + 10 + 5 + 10 + 10 + 30 + 10

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from xlkit.core import ruleguide
+from typing import Any
+
+from xlkit.core import ruleguide, rulekinds
+from xlkit.core.layout import RUBRIC_INPUTS
 from xlkit.core.spec import TIERS, Spec
 
 GUIDE_SHEET = "填报说明"
@@ -42,6 +45,9 @@ def guide_lines(spec: Spec) -> list[tuple[str, str]]:
             add(("text", f"· {g.name}（{g.weight:g} 分）：{items}。"))
         for g in spec.scorecard.groups:
             for it in g.items:
+                line = _rubric_item_line(it)
+                if line:
+                    add(("text", line))
                 if it.rate:
                     num = spec.funds.column(it.rate.numerator[1])
                     den = spec.funds.column(it.rate.denominator[1])
@@ -54,3 +60,15 @@ def guide_lines(spec: Spec) -> list[tuple[str, str]]:
                       for g in spec.grades)
     add(("text", f"· 等次：{bands}。"))
     return out
+
+
+def _rubric_item_line(item: Any) -> str | None:
+    """A rubric item the sheet scores by its rule: what the rule does and what the scorer
+    types for it beside the row (次数, 数值, 分子 …); None for a score typed directly."""
+    if item.rule is None or item.rule.kind == "entered":
+        return None
+    given = {name for name, _ in item.inputs}
+    typed = [RUBRIC_INPUTS[n][1] for n in rulekinds.needs(item.rule)
+             if n in RUBRIC_INPUTS and n not in given]
+    ask = f"；请在表右侧填报辅助区填写{'、'.join(typed)}" if typed else "；自动计算"
+    return f"· {item.name}（{item.weight:g} 分）：{rulekinds.describe(item.rule)}{ask}。"

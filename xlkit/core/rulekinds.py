@@ -46,7 +46,8 @@ DIRECTION_KEYS = ("≥", "≤", "=")
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a kind: ``type`` is number / bool / round / directions / caps."""
+    """One parameter of a kind: ``type`` is number / bool / round / floor / directions /
+    caps."""
     name: str
     type: str
     meaning: str
@@ -113,7 +114,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          (_ROUND,), ("numerator", "denominator")),
     Kind("deduction", "按次扣分", "分值 − 次数 × per，不低于 floor（默认 0：直至扣完）",
          (Param("per", "number", "每次扣的分数", required=True, low=0),
-          Param("floor", "number", "最低得分", 0, low=0), _ROUND), ("count",)),
+          Param("floor", "floor", "最低得分（可为负数；none：扣分下不保底，可扣至负分）", 0),
+          _ROUND), ("count",)),
     Kind("bonus", "加分", "次数 × per（或填写的加分），不超过 cap（默认：分值）",
          (Param("per", "number", "每次加的分数（不写：直接填写加分）", low=0),
           Param("cap", "number", "加分上限（如 加分以 2 分封顶）", low=0), _ROUND),
@@ -205,6 +207,13 @@ def _param(p: Param, data: Mapping[str, Any], path: str, err: Callable[[str, str
         if (p.low is not None and v < p.low) or (p.high is not None and v > p.high):
             err(where, f"{v:g} 超出范围（应不小于 {p.low:g}）" if p.high is None else
                 f"{v:g} 应在 {p.low:g} 至 {p.high:g} 之间")
+        return float(v)
+    if p.type == "floor":  # a number of any sign, or none: no floor at all (扣分下不保底)
+        if v == "none":
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            err(where, f"应为数字或 none（不保底），而不是 {v!r}")
+            return p.default
         return float(v)
     if p.type == "directions":
         return _directions(v, where, err)
@@ -348,7 +357,8 @@ def _core(rule: RuleSpec, w: Expr, i: Mapping[str, Expr]) -> Expr:
     if k == "band":
         return _band(rule, w, i["value"])
     if k == "deduction":
-        return r(MAX(w - MAX(i["count"], 0) * p["per"], p["floor"]))
+        left = w - MAX(i["count"], 0) * p["per"]
+        return r(left if p["floor"] is None else MAX(left, p["floor"]))
     if k == "bonus":
         cap = w if p["cap"] is None else Lit(p["cap"])
         got = MAX(i["score"], 0) if p["per"] is None else MAX(i["count"], 0) * p["per"]
@@ -446,15 +456,63 @@ def default_rules(reverse_rule: str = "ratio") -> dict[str, RuleSpec]:
 
 
 def describe(rule: RuleSpec) -> str:
-    """The rule in one Chinese line, with its parameters (for 填报说明 and listings)."""
+    """The rule in one Chinese sentence with its own figures (for 填报说明 and listings):
+    "按次扣分：每次扣 0.5 分，扣完为止"."""
     kind = kind_of(rule)
+    said = _SAID.get(rule.kind)
+    if said is not None:
+        return f"{kind.title}：{said(rule.params)}"
     shown = [_param_text(p.meaning.split('（')[0], rule.params.get(p.name))
              for p in kind.params if rule.params.get(p.name) != p.default]
     return f"{kind.title}：{kind.description}" + (f"（{'；'.join(shown)}）" if shown else "")
 
 
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def _band_said(p: Mapping[str, Any]) -> str:
+    lo, hi = p["low"], p["high"]
+    low = f"{'不低于' if p['low_inclusive'] else '高于'} {_g(lo)}" if lo is not None else ""
+    high = f"{'不高于' if p['high_inclusive'] else '低于'} {_g(hi)}" if hi is not None else ""
+    inside = "且".join(x for x in (low, high) if x)
+    outside = (f"每差 1 扣 {_g(p['per'])} 分，扣完为止" if p["per"] else "不得分")
+    return f"数值{inside}得满分；否则{outside}"
+
+
+def _deduction_said(p: Mapping[str, Any]) -> str:
+    floor = p["floor"]
+    end = ("扣分下不保底，可扣至负分" if floor is None else "扣完为止" if floor == 0
+           else f"最低 {_g(floor)} 分")
+    return f"每次扣 {_g(p['per'])} 分，{end}"
+
+
+def _bonus_said(p: Mapping[str, Any]) -> str:
+    got = "填写的加分" if p["per"] is None else f"每次加 {_g(p['per'])} 分"
+    cap = "分值" if p["cap"] is None else f"{_g(p['cap'])} 分"
+    return f"{got}，加分以 {cap}封顶"
+
+
+def _capped(text: str, p: Mapping[str, Any]) -> str:
+    return text + ("，最高为分值" if p.get("cap", True) else "，可超过分值")
+
+
+#: the kinds whose sentence carries their figures; the others read as their description
+_SAID: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "proportional": lambda p: _capped("实际 ≥ 目标得满分，否则 实际 ÷ 目标 × 分值", p),
+    "band": _band_said,
+    "ratio": lambda p: _capped("分子 ÷ 分母 × 分值", p),
+    "deduction": _deduction_said,
+    "bonus": _bonus_said,
+    "entered": lambda p: (f"在 0 至 {_g(p['max'])} 分之间填写得分" if p["max"] is not None
+                          else "在 0 至分值之间填写得分"),
+}
+
+
 def _param_text(meaning: str, v: Any) -> str:
     """"目标为 0 时，实际 ≤ 0 即得满分" for a switch that is on, "名称：值" otherwise."""
+    if v is None and meaning.startswith("最低得分"):
+        return "扣分下不保底，可扣至负分"
     return meaning if v is True else f"{meaning}：{_shown(v)}"
 
 

@@ -169,6 +169,11 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
                                  "「{label}」的公式被改成了常量 {shown}，重新计算应为 {want}", {}),
     "calc.stale": (ERROR, "表内数字与重新计算结果不一致",
                    "表内「{label}」显示 {shown}，重新计算应为 {want}", {}),
+    # 提示: the form applied a declared adjustment; said so the total can be followed
+    "score.deviation": (HINT, "偏离扣分", "「{label}」实际完成值 {actual} 高于年度指标值 {target} 的 "
+                        "{above}% 及以上，按偏离扣 {points} 分", {}),
+    "score.capped": (HINT, "总分按预算执行率封顶", "各项得分之和 {plain}，预算执行率 {rate}，"
+                     "总分按执行率封顶为 {total}（{caps}）", {}),
     "calc.as_shown": (ERROR, "表内数字与识别填报内容后的计算结果不一致",
                       "表内「{label}」为 {shown}，按识别后的填报内容应为 {want}：{causes}", {}),
     # 错误: the formulas are locked and hidden, so changing one means removing the protection,

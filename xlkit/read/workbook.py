@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlkit.core import ruleguide, rulekinds
 from xlkit.core.cache import BoundedCache
 from xlkit.core.checks import ROW, Bound, Site, failing
 from xlkit.core.expr.tree import (
@@ -470,7 +471,7 @@ def _shape_for(spec: Spec, payload: dict[str, Any]) -> _Shape:
     were pre-filled and how the target rows group — so one layout serves every return of
     that shape; per-return values always come from the payload, never from the layout."""
     targets = payload.get("targets") or None
-    key = (spec.source, spec.version, tuple(sorted(payload.get("issued") or {})),
+    key = (spec.source, spec.version, spec.digest, tuple(sorted(payload.get("issued") or {})),
            tuple((t.get("level1"), t.get("level2")) for t in targets or ()))
     shape = _SHAPES.get(key)
     if shape is None:
@@ -1222,6 +1223,39 @@ def _records(form: _Form) -> None:
     if spec.questionnaire:
         res.survey = survey_records(spec.questionnaire, keys, val, lambda f: _num(shown(f)),
                                     lambda f: "{}!{}".format(*form.where[f]))
+    _adjustments_said(form)
+
+
+def _adjustments_said(form: _Form) -> None:
+    """A 提示 wherever a declared adjustment changed a score, so the office can tell why a
+    total is not the sum it sees: 偏离 deducted from an indicator, 总分 capped by 执行率.
+    Both come from the spec's own rule objects (xlkit.core.rulekinds)."""
+    spec, res = form.spec, form.result
+    ind = spec.indicators
+    dev = ind.deviation if ind is not None and ind.scored else None
+    if dev is not None:
+        for rec in res.indicators:
+            t, a = rec["target_value"], rec["actual_value"]
+            if rec["direction"] not in dev.params["directions"] or t is None or a is None:
+                continue
+            points = rulekinds.deviation_penalty(dev, Ref("t"), Ref("a")).evaluate(
+                {"t": t, "a": a})
+            if isinstance(points, (int, float)) and points > 0:
+                fld = f"ind.{rec['row']}.score"
+                form.add("score.deviation", f"「{rec['name'] or form.label(fld)}」实际完成值 "
+                         f"{a:g} 高于年度指标值 {t:g} 的 {dev.params['above'] * 100:g}% 及以上，"
+                         f"按偏离扣 {points:g} 分", fld, t, a)
+    caps = spec.total_caps
+    p = res.project
+    parts = [p.get(k) for k in ("execution_score", "indicator_score", "scorecard_score")]
+    total, rate = p.get("total_score"), p.get("execution_rate")
+    if caps is None or total is None or rate is None or all(x is None for x in parts):
+        return
+    plain = round(sum(x for x in parts if x is not None), 2)
+    if total < plain - 0.005:
+        form.add("score.capped", f"各项得分之和 {plain:g}，预算执行率 {rate * 100:.2f}%，"
+                 f"总分按执行率封顶为 {total:g}（{ruleguide.caps_text(caps)}）", "total",
+                 plain, total)
 
 
 def _execution_cells(funds: Any) -> tuple[str | None, str | None]:

@@ -54,7 +54,7 @@ WORKBOOK_OPTIONS = {
 
 SUMMARY, ISSUES, MISSING = "汇总", "问题清单", "未报送"
 READER_TABLES = ("projects", "funds", "header", "indicators", "files",
-                 "scores")  # after 未报送, in order
+                 "scores", "survey")  # after 未报送, in order; an empty one is left out
 SHEETS = (SUMMARY, ISSUES, MISSING, *(TABLE_LABELS[t] for t in READER_TABLES))
 
 GRADES = ("优", "良", "中", "差")
@@ -278,8 +278,13 @@ def field_labels(issues: pd.DataFrame, tables: Any) -> pd.Series:
     fields = [None if is_blank(f) or f == "" else str(f) for f in column_values(issues, "field")]
     files = [None if is_blank(f) else str(f) for f in column_values(issues, "file")]
     projects = tables.projects
-    template = dict(zip(column_values(projects, "source_file"),
-                        column_values(projects, "template_id"), strict=True))
+    versions = (column_values(projects, "template_version")
+                if "template_version" in projects.columns else [None] * len(projects))
+    # a return is labelled by the version it was issued with ("project-2020@1")
+    template = {f: (f"{t}@{int(v)}" if isinstance(t, str) and not is_blank(v) else t)
+                for f, t, v in zip(column_values(projects, "source_file"),
+                                   column_values(projects, "template_id"), versions,
+                                   strict=True)}
     ids = projects["template_id"].dropna() if "template_id" in projects.columns else []
     usual = str(ids.mode().iloc[0]) if len(ids) else None  # for a file with no project row
     wanted = {(f, int(fld.split(".")[1])) for f, fld in zip(files, fields, strict=True)
