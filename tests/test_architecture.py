@@ -19,6 +19,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     # the round's result (result.py: plain data, no logic) is what the report shows
     "report": {"read", "round.result"},
     "round": {"read", "inputs", "report"},
+    # the documents read the round's result and share the report's figures (one source)
+    "docs": {"read", "round.result", "report"},
 }
 LEAVES = {"findings": {"xlkit"}, "core": {"findings", "xlkit"}, "ooxml": {"findings", "xlkit"}}
 
