@@ -1,0 +1,65 @@
+"""Benchmark the 汇总分析报告 (xlkit.docs.analysis) on a corpus made by bench/make_corpus.py.
+
+    python bench/make_corpus.py 1000 /tmp/corpus
+    python bench/docs_analysis.py /tmp/corpus
+
+Collects the corpus once (not timed), then writes the analysis report and prints the time
+(cold: matplotlib's first import and the font's registration included; warm: a second
+run in the same process) and the peak of Python allocations while writing.
+``measure(result, out)`` is what bench/docs.py may call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from xlkit.round.collect import collect
+from xlkit.round.result import RoundResult
+
+
+def measure(result: RoundResult, out: Path) -> dict[str, Any]:
+    """Write the analysis report into ``out`` twice; seconds (cold, warm) and peak MB."""
+    from xlkit.docs.analysis import write_analysis
+
+    t0 = time.perf_counter()
+    written = write_analysis(result, out)
+    cold = time.perf_counter() - t0
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    write_analysis(result, out)
+    warm = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    path = written[0].path
+    return {"cold_s": cold, "warm_s": warm, "peak_mb": peak,
+            "size_kb": path.stat().st_size / 1e3 if path else 0}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    c = args.corpus
+    key = (c / "key.txt").read_bytes().strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        outcome = collect(c / "inbox", c / "预算清单.xlsx", Path(tmp) / "报告.xlsx",
+                          finals=[c / "决算_项目支出.xlsx"], key=key, year=2023, jobs=args.jobs)
+        result = outcome.result
+        print(f"collected {len(result.tables.projects)} returns in "
+              f"{time.perf_counter() - t0:.1f} s (not part of the figure)")
+        m = measure(result, Path(tmp) / "docs")
+    s = result.summary()
+    print(f"汇总分析报告: 应报 {s['应报']}, 已报 {s['已报']}, 未报 {s['未报']}; "
+          f"cold {m['cold_s']:.2f} s, warm {m['warm_s']:.2f} s, "
+          f"peak {m['peak_mb']:.1f} MB (Python allocations), {m['size_kb']:.0f} kB")
+
+
+if __name__ == "__main__":
+    main()
