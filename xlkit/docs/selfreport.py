@@ -40,7 +40,7 @@ CHUNK = 8  # documents per worker task: small, so progress moves and every core 
 SERIAL_BELOW = 16  # fewer documents than this are written in this process
 TOLERANCE = 0.005  # a sheet's figure this close to the recomputed one agrees (2 decimals)
 DRAFT_NOTE = ("本报告为草稿，由 xlkit 根据报回的绩效自评表生成：文中数字为重新计算的结果，"
-              "与表内显示不一致处以红字注明；标黄的【请填写：…】处请单位填写。定稿前请删除本段。")
+              "与表内显示不一致处以红字注明；标黄的“请填写”处由单位填写。定稿前请删除本段。")
 
 #: section headings by level: (project form, unit form)
 SECTIONS = {
@@ -231,7 +231,9 @@ def actual(row: dict[str, Any]) -> str:
 def _as_shown(text: Any, value: Any, unit: Any) -> str:
     if unit == "%" and not w.blank(value):
         return f"{w.points(value)}%"
-    return "" if w.blank(text) else str(text)
+    if not w.blank(text):
+        return str(text)
+    return "" if w.blank(value) else f"{w.points(value)}{'' if w.blank(unit) else unit}"
 
 
 class SelfReport:

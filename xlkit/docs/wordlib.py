@@ -139,7 +139,8 @@ def _styles_xml() -> str:
 
 def _trim(doc: DocumentObject) -> None:
     """Drop the default template's parts a plain report does not need."""
-    unwanted = ("stylesWithEffects", "customXml", "webSettings", "thumbnail")
+    unwanted = ("stylesWithEffects", "customXml", "webSettings", "thumbnail", "theme",
+                "numbering", "fontTable")  # all optional; fonts are named in the styles
     for rels in (doc.part.rels, doc.part.package.rels):
         for rid, rel in list(rels.items()):
             if rel.reltype.rsplit("/", 1)[-1] in unwanted:
