@@ -26,6 +26,8 @@ from xlkit.docs.feedback import (
     ISSUES,
     PASSED,
     UNKNOWN_FILE,
+    unique_name,
+    unit_shares,
     what_to_do,
     write_feedback,
 )
@@ -300,3 +302,26 @@ def test_on_paper(round_, libreoffice, tmp_path) -> None:
         assert squeeze(message)[:12] in unit
     for r in result.missing[result.missing["unit_code"] == "303001"].itertuples():
         assert r.phone in unit and r.project_code in unit
+
+
+def test_names_a_file_system_cannot_hold_are_made_safe_and_unique(round_, tmp_path) -> None:
+    result = round_["result"]
+    odd = "=医保/中心:*&"
+
+    def rename(df: pd.DataFrame) -> pd.DataFrame:
+        return df.assign(unit_name=[odd if c == "301001" else n
+                                    for c, n in zip(df["unit_code"], df["unit_name"],
+                                                    strict=True)])
+
+    renamed = dataclasses.replace(
+        result, issues=rename(result.issues), missing=rename(result.missing),
+        tables=dataclasses.replace(result.tables, projects=rename(result.tables.projects)))
+    written = write_feedback(renamed, tmp_path)
+    path = next(w.path for w in written if w.unit_code == "301001")
+    assert path.name == safe_file_name("301001", odd, "反馈", suffix=".xlsx")
+    assert not set('/\\:*?"<>|') & set(path.name)
+    assert guide(path)["单位"] == f"301001 {odd}"
+    assert openpyxl.load_workbook(path)[GUIDE].cell(3, 2).data_type == "s"
+    share = unit_shares(renamed)[0]
+    taken: set[str] = set()
+    assert unique_name(share, taken) != unique_name(share, taken)  # a clash gets "_2"

@@ -85,18 +85,28 @@ def what_to_do(rule: str | None) -> str:
     return REMEDIES.get(str(rule), OWN_RULE_REMEDY) if rule else OWN_RULE_REMEDY
 
 
+#: rows as columns of plain values (column → values), cheaper per unit than DataFrames
+Columns = dict[str, list[Any]]
+ISSUE_FIELDS = ("unit_code", "rule", *(c[0] for c in ISSUE_COLUMNS if c[0] != "seq"))
+MISSING_FIELDS = ("unit_code", "project_code", "project_name", "contact", "phone")
+
+
+def size(columns: Columns) -> int:
+    return len(columns["unit_code"])
+
+
 @dataclass(frozen=True)
 class UnitShare:
     """One feedback workbook's content: a unit (or the unknown one) and its rows."""
 
     line: UnitLine
-    issues: pd.DataFrame  # feedback_frame rows, errors first
-    missing: pd.DataFrame  # result.missing rows
+    issues: Columns  # ISSUE_FIELDS of feedback_frame's rows, errors first
+    missing: Columns  # MISSING_FIELDS of result.missing's rows
     known: bool = True  # False: the office's file of findings no unit can be told for
 
     @property
     def empty(self) -> bool:
-        return not len(self.issues) and not len(self.missing)
+        return not size(self.issues) and not size(self.missing)
 
 
 def write_feedback(result: RoundResult, out: str | Path, progress: Progress | None = None,
@@ -129,28 +139,29 @@ def unit_shares(result: RoundResult) -> list[UnitShare]:
     """The units in code order (unit_lines), each with its findings and missing projects;
     then the unknown unit when some finding or missing project has no unit code."""
     units, unknown = unit_lines(result)
-    issues = feedback_frame(result)
-    by_unit = group(issues)
-    missing = group(result.missing)
-    empty_issues, empty_missing = issues.iloc[:0], result.missing.iloc[:0]
-    shares = [UnitShare(u, by_unit.get(u.code, empty_issues),
-                        missing.get(u.code, empty_missing)) for u in units]
+    by_unit = group(feedback_frame(result), ISSUE_FIELDS)
+    missing = group(result.missing, MISSING_FIELDS)
+    no_issues, no_missing = dict.fromkeys(ISSUE_FIELDS, []), dict.fromkeys(MISSING_FIELDS, [])
+    shares = [UnitShare(u, by_unit.get(u.code, no_issues), missing.get(u.code, no_missing))
+              for u in units]
     if None in by_unit or None in missing:
         line = unknown or UnitLine(None)
         line.name = UNKNOWN_NAME
-        line.missing = len(missing.get(None, empty_missing))
-        shares.append(UnitShare(line, by_unit.get(None, empty_issues),
-                                missing.get(None, empty_missing), known=False))
+        line.missing = size(missing.get(None, no_missing))
+        shares.append(UnitShare(line, by_unit.get(None, no_issues),
+                                missing.get(None, no_missing), known=False))
     return shares
 
 
-def group(df: pd.DataFrame) -> dict[str | None, pd.DataFrame]:
-    """Rows by unit code (text_key: a blank code is None), each group in the frame's order."""
-    if not len(df):
-        return {}
-    keys = pd.Series([text_key(c) for c in column_values(df, "unit_code")], index=df.index,
-                     dtype=object).fillna("\0none")
-    return {(None if k == "\0none" else k): g for k, g in df.groupby(keys, sort=False)}
+def group(df: pd.DataFrame, fields: tuple[str, ...]) -> dict[str | None, Columns]:
+    """The ``fields`` of the rows by unit code (text_key: a blank code is None), each unit's
+    rows in the frame's order."""
+    columns = {name: column_values(df, name) for name in fields}
+    rows: dict[str | None, list[int]] = {}
+    for i, code in enumerate(columns["unit_code"]):
+        rows.setdefault(text_key(code), []).append(i)
+    return {unit: {name: [values[i] for i in mine] for name, values in columns.items()}
+            for unit, mine in rows.items()}
 
 
 def feedback_frame(result: RoundResult) -> pd.DataFrame:
@@ -194,15 +205,15 @@ def unique_name(share: UnitShare, taken: set[str]) -> str:
 def feedback_note(share: UnitShare) -> str:
     """The index's 说明 for a unit's file: its counts."""
     errors, hints = severity_counts(share.issues)
-    parts = [f"错误 {errors} 条", f"提示 {hints} 条", f"未报送 {len(share.missing)} 个项目"]
+    parts = [f"错误 {errors} 条", f"提示 {hints} 条", f"未报送 {size(share.missing)} 个项目"]
     if not share.known:
         parts.append("无法确定所属单位，由收表单位核实后转交")
     return "；".join(parts)
 
 
-def severity_counts(issues: pd.DataFrame) -> tuple[int, int]:
-    sev = issues["severity"] if len(issues) else pd.Series(dtype=object)
-    return int((sev == ERROR).sum()), int((sev == HINT).sum())
+def severity_counts(issues: Columns) -> tuple[int, int]:
+    severities = issues["severity"]
+    return severities.count(ERROR), severities.count(HINT)
 
 
 # ---------------------------------------------------------------- one unit's workbook
@@ -268,7 +279,7 @@ def unit_workbook(share: UnitShare, context: Context) -> bytes:
     styles = Styles(wb)
     write_guide(wb, styles, share, context)
     write_issues(wb, styles, share, context)
-    if len(share.missing):
+    if size(share.missing):
         write_chase(wb, styles, share, context)
     wb.close()
     return buf.getvalue()
@@ -312,7 +323,7 @@ def write_guide(wb: Workbook, styles: Styles, share: UnitShare, context: Context
 def guide_counts(share: UnitShare) -> list[tuple[str, int, str]]:
     """说明's counts: (label, number, what it means)."""
     errors, hints = severity_counts(share.issues)
-    projects = len({text_key(p) for p in column_values(share.issues, "project_code")} - {None})
+    projects = len({text_key(p) for p in share.issues["project_code"]} - {None})
     rows = []
     if share.known:
         unit = share.line
@@ -320,7 +331,7 @@ def guide_counts(share: UnitShare) -> list[tuple[str, int, str]]:
                  ("已报项目", unit.returned, "已收到并读取的项目"),
                  ("未报项目", unit.missing, "尚未报送，见「催报」表")]
     else:
-        rows.append(("未报项目", len(share.missing), "清单中没有单位编码的未报送项目，见「催报」表"))
+        rows.append(("未报项目", size(share.missing), "清单中没有单位编码的未报送项目，见「催报」表"))
     rows += [("错误", errors, "必须改正，见「问题清单」（红色）"),
              ("提示", hints, "请核实，见「问题清单」（黄色）"),
              ("涉及项目", projects, "「问题清单」中有问题的项目数")]
@@ -351,8 +362,8 @@ def guide_steps(share: UnitShare) -> list[str]:
     if hints:
         steps.append(f"「问题清单」中的 {hints} 条提示（黄色）请逐条核实：属填报错误的一并改正；"
                      "情况属实的无需修改，请在报送时书面说明。")
-    if len(share.missing):
-        steps.append(f"「催报」表中的 {len(share.missing)} 个项目尚未报送，请填写下发的表格后报送。")
+    if size(share.missing):
+        steps.append(f"「催报」表中的 {size(share.missing)} 个项目尚未报送，请填写下发的表格后报送。")
     if not share.known:
         steps.insert(0, "以下问题无法确定所属单位（如无法读取的文件）：请收表单位根据「文件」一栏核实"
                         "报送单位后转交，或直接联系报送人。")
@@ -398,9 +409,8 @@ def write_issues(wb: Workbook, styles: Styles, share: UnitShare, context: Contex
         ws.write_string(0, c, head, styles.header)
         ws.set_column(c, c, width)
     ws.set_row(0, 2 + 2 * LINE_HEIGHT)
-    issues = share.issues
-    n = len(issues)
-    values = {name: (list(range(1, n + 1)) if name == "seq" else column_values(issues, name))
+    n = size(share.issues)
+    values = {name: (list(range(1, n + 1)) if name == "seq" else share.issues[name])
               for name, *_ in columns}
     heights = row_heights([(values[name], width * SLACK)
                            for name, _, width, wrap in ISSUE_COLUMNS if wrap])
@@ -438,13 +448,12 @@ def write_chase(wb: Workbook, styles: Styles, share: UnitShare, context: Context
     ws.repeat_rows(0)
 
 
-def chase_rows(missing: pd.DataFrame, form: str) -> list[list[Any]]:
+def chase_rows(missing: Columns, form: str) -> list[list[Any]]:
     """催报's rows: the project, whom to call, and the form to send (the issued workbook's
     name starts with the project code, or the unit code for a unit's own form)."""
     rows = []
     for unit, code, name, contact, phone in zip(
-            *(column_values(missing, c) for c in ("unit_code", "project_code", "project_name",
-                                                  "contact", "phone")), strict=True):
+            *(missing[c] for c in MISSING_FIELDS), strict=True):
         key = text_key(code) or text_key(unit)
         sent = f"下发的《{form}》（文件名以 {key} 开头的 .xlsx）" if key else f"下发的《{form}》（.xlsx）"
         rows.append([code, name, contact, phone, sent])
