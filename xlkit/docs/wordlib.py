@@ -1,7 +1,8 @@
 """Word (.docx) helpers for the documents: a small A4 template made once, paragraphs and
 tables written as XML in one call each, one marked placeholder style, atomic saving.
 
-Documents stay plain so that Word 2010, WPS and LibreOffice show them alike: paragraphs,
+Documents stay plain so that Word 2010, WPS and LibreOffice show them alike (child elements
+in the schema's order: Word refuses a file otherwise): paragraphs,
 runs, tables, headings by style, an A4 section and a page-number footer; the East Asian
 fonts are set on the styles (宋体 for the body, 黑体 for headings; LibreOffice substitutes
 Noto CJK when they are missing). python-docx's default template carries ~800 kB of styles;
@@ -116,21 +117,21 @@ def _styles_xml() -> str:
         + "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
                   for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
         + "</w:tblBorders></w:tblPr></w:style>"
-        + para("Title", "Title", '<w:ind w:firstLine="0"/><w:jc w:val="center"/>'
-               '<w:spacing w:before="240" w:after="240" w:line="400" w:lineRule="auto"/>',
+        + para("Title", "Title", '<w:spacing w:before="240" w:after="240" w:line="400" '
+               'w:lineRule="auto"/><w:ind w:firstLine="0"/><w:jc w:val="center"/>',
                heading_rpr.format(sz=36))
-        + para("Subtitle", "Subtitle", '<w:ind w:firstLine="0"/><w:jc w:val="center"/>'
-               '<w:spacing w:after="240"/>', _font(BODY_FONT) + '<w:sz w:val="28"/>')
+        + para("Subtitle", "Subtitle", '<w:spacing w:after="240"/><w:ind w:firstLine="0"/>'
+               '<w:jc w:val="center"/>', _font(BODY_FONT) + '<w:sz w:val="28"/>')
         + "".join(para(f"Heading{n}", f"heading {n}",
                        f'<w:keepNext/><w:keepLines/><w:spacing w:before="{before}" '
                        f'w:after="60"/><w:outlineLvl w:val="{n - 1}"/>',
                        heading_rpr.format(sz=sz))
                   for n, sz, before in ((1, 28, 240), (2, 24, 120), (3, 24, 120)))
-        + para("TableText", "Table Text", '<w:ind w:firstLine="0"/><w:jc w:val="left"/>'
-               '<w:spacing w:line="264" w:lineRule="auto"/>', '<w:sz w:val="20"/>'
+        + para("TableText", "Table Text", '<w:spacing w:line="264" w:lineRule="auto"/>'
+               '<w:ind w:firstLine="0"/><w:jc w:val="left"/>', '<w:sz w:val="20"/>'
                '<w:szCs w:val="20"/>')
-        + para("Remark", "Remark", '<w:ind w:firstLine="0"/>'
-               '<w:spacing w:line="264" w:lineRule="auto" w:after="120"/>',
+        + para("Remark", "Remark", '<w:spacing w:after="120" w:line="264" '
+               'w:lineRule="auto"/><w:ind w:firstLine="0"/>',
                '<w:color w:val="595959"/><w:sz w:val="20"/><w:szCs w:val="20"/>')
         + para("Footer", "footer", '<w:ind w:firstLine="0"/><w:jc w:val="center"/>',
                '<w:sz w:val="18"/>')
@@ -246,9 +247,18 @@ def _paragraph_xml(parts: Cell, style: str | None = None, align: str | None = No
     return f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}{runs_xml(parts, rpr)}</w:p>"
 
 
+_SECT_PR = qn("w:sectPr")
+
+
 def _append(doc: DocumentObject, xml: str) -> Any:
+    """Parse ``xml`` and put it at the end of the body, before the section properties."""
     element = parse_xml(xml)
-    doc.element.body.sectPr.addprevious(element)
+    body = doc.element.body
+    last = body[-1] if len(body) else None
+    if last is not None and last.tag == _SECT_PR:
+        last.addprevious(element)
+    else:
+        body.append(element)
     return element
 
 
