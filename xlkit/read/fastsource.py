@@ -642,16 +642,95 @@ def _unescape(text: str) -> str:
         .replace("&apos;", "'").replace("&amp;", "&")
 
 
+_REF_BODY = re.compile(rb"[0-9]{1,7}|x[0-9A-Fa-f]{1,6}")
+#: the characters of markup, which a character reference stands for in text: written back
+#: as the predefined entity, so the text scans as if it had been written so
+_MARKUP_REFS = {ord("&"): b"&amp;", ord("<"): b"&lt;", ord(">"): b"&gt;", ord('"'): b"&quot;",
+                ord("'"): b"&apos;"}
+#: a reference's body (``24180``, ``x5EA6``) → what the shortcut reads for it (b"": refused);
+#: a plain dict (looked up some 1,500 times a sheet), emptied when it grows past REF_CACHE
+_REFS: dict[bytes, bytes] = {}
+REF_CACHE = 8192
+
+
+#: a row with references → the row resolved (or b"\0": refused): the returns of one form
+#: share their label rows, written alike by one writer
+_ROWS: dict[bytes, bytes] = {}
+ROW_CACHE = 4096
+
+
+def _char_refs_resolved(region: bytes) -> bytes | None:
+    """``region`` with its character references (``&#24180;``, as openpyxl writes text when
+    lxml is installed) written as the characters expat gives for them; None when one stands
+    for a character the shortcut leaves to expat (controls, tab, line ends, "]", U+FFFE,
+    U+FFFF, surrogates, beyond U+10FFFF) or is not a reference at all. Worked out a row at a
+    time, each row once."""
+    rows = region.split(b"</row>")
+    cache = _ROWS
+    for i, row in enumerate(rows):
+        if b"&#" not in row:
+            continue
+        hit = cache.get(row)
+        if hit is None:
+            if len(cache) >= ROW_CACHE:
+                cache.clear()
+            hit = cache[row] = _refs_in(row) or b"\0"
+        if hit == b"\0":
+            return None
+        rows[i] = hit
+    return b"</row>".join(rows)
+
+
+def _refs_in(region: bytes) -> bytes | None:
+    """:func:`_char_refs_resolved` of a stretch of a sheet, each reference worked out once."""
+    parts = region.split(b"&#")
+    refs = _REFS
+    out = [parts[0]]
+    append = out.append
+    for part in parts[1:]:
+        end = part.find(b";", 0, 9)
+        if end < 1:
+            return None
+        body = part[:end]
+        hit = refs.get(body)
+        if hit is None:
+            if len(refs) >= REF_CACHE:
+                refs.clear()
+            hit = refs[body] = _ref_text(body)
+        if not hit:
+            return None
+        append(hit)
+        append(part[end + 1:])
+    return b"".join(out)
+
+
+def _ref_text(body: bytes) -> bytes:
+    """What a reference's body stands for, as the shortcut reads it; b"" when refused."""
+    if not _REF_BODY.fullmatch(body):
+        return b""
+    n = int(body[1:], 16) if body[:1] == b"x" else int(body)
+    if n in _MARKUP_REFS:
+        return _MARKUP_REFS[n]
+    if n < 32 or n == 0x5D or n in (0xFFFE, 0xFFFF) or 0xD800 <= n <= 0xDFFF or n > 0x10FFFF:
+        return b""
+    return chr(n).encode()
+
+
 def _plain_text(data: bytes, start: int, end: int) -> str | None:
     """``data[start:end]`` decoded, when expat would take every character and reference in
-    it as they stand: no control character, carriage return, character reference, ``]]>``,
-    U+FFFE or U+FFFF, and valid UTF-8. None otherwise."""
+    it as they stand (character references resolved): no control character, carriage
+    return, other reference, ``]]>``, U+FFFE or U+FFFF, and valid UTF-8. None otherwise."""
     region = data[start:end]
     odd = region.translate(None, _QPLAIN)
     if odd:
         if odd.translate(None, b"&]"):
             return None
-        if b"&" in odd and _QBAD_AMP.search(region) or b"]" in odd and b"]]>" in region:
+        if b"&" in odd and _QBAD_AMP.search(region):
+            resolved = _char_refs_resolved(region)
+            if resolved is None or _QBAD_AMP.search(resolved):
+                return None
+            region = resolved
+        if b"]" in odd and b"]]>" in region:
             return None
     try:
         text = region.decode()
