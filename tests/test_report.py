@@ -127,9 +127,9 @@ def chart_parts(path: Path) -> list[str]:
 
 def test_sheets_in_order_with_chinese_headers(written: Path) -> None:
     wb = openpyxl.load_workbook(written)
-    # 评分表 has no rows: left out
+    # 评分表 and 满意度问卷 have no rows: left out
     assert wb.sheetnames == ["汇总", "问题清单", "未报送", "项目", "资金", "表头", "指标", "文件"]
-    assert tuple(wb.sheetnames) == tuple(s for s in SHEETS if s != "评分表")
+    assert tuple(wb.sheetnames) == tuple(s for s in SHEETS if s not in ("评分表", "满意度问卷"))
     assert headers(wb["问题清单"]) == issue_headers()
     assert headers(wb["问题清单"])[:2] == ["级别", "问题"] and "代码" in headers(wb["问题清单"])
     assert headers(wb["未报送"]) == list(MISSING_COLUMNS.values())
@@ -324,7 +324,7 @@ def test_report_opens_in_libreoffice(written: Path, tmp_path: Path, libreoffice:
     [out] = recalculate([written], tmp_path / "lo")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:3] == ["汇总", "问题清单", "未报送"]
-    assert set(SHEETS) - {"评分表"} <= set(wb.sheetnames)
+    assert set(SHEETS) - {"评分表", "满意度问卷"} <= set(wb.sheetnames)
     rows = column_a_rows(wb["汇总"])
     assert rows["应报"][1] == 5 and rows["错误"][1] == 2
     message = wb["问题清单"].cell(2, issue_col("message"))
