@@ -170,7 +170,7 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "calc.stale": (ERROR, "表内数字与重新计算结果不一致",
                    "表内「{label}」显示 {shown}，重新计算应为 {want}", {}),
     # 提示: the form applied a declared adjustment; said so the total can be followed
-    "score.deviation": (HINT, "偏离扣分", "「{label}」实际完成值 {actual} 高于年度指标值 {target} 的 "
+    "score.deviation": (HINT, "偏离扣分", "「{label}」实际完成值 {got} 高于年度指标值 {want} 的 "
                         "{above}% 及以上，按偏离扣 {points} 分", {}),
     "score.capped": (HINT, "总分按预算执行率封顶", "各项得分之和 {plain}，预算执行率 {rate}，"
                      "总分按执行率封顶为 {total}（{caps}）", {}),
@@ -288,4 +288,124 @@ TABLE: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "input.rules": (ERROR, "规则文件无法使用", "{reason}", {}),
     "input.inbox": (ERROR, "收件目录或输入文件不存在", "{reason}", {}),
     "input.ledger_busy": (ERROR, "台账正被另一个 collect 使用", "{reason}", {}),
+}
+
+#: 怎么改: what a unit does about a finding, as the feedback workbooks (xlkit/docs/feedback.py)
+#: tell it; one line per code, every code has one (tests/test_docs_feedback.py). The unit
+#: fixes the workbook it was issued and sends it again. A finding of an office's own rule
+#: (``--rules``) gets OWN_RULE_REMEDY. Codes for the office's side say the unit has nothing to do.
+_RESEND = "保存后重新报送"
+_OFFICE_SIDE = "属收表单位自身的数据或设置，由收表单位处理，本单位无需处理。"
+_REFILL = "请在下发给本项目的原表格（.xlsx）上重新填写，" + _RESEND + "。"
+OWN_RULE_REMEDY = ("按「说明」核对该项：填报有误的，在下发的表格中改正后重新报送；情况属实的，"
+                   "请书面说明原因。")
+REMEDIES: dict[str, str] = {
+    "file.missing": "收集时找不到该文件：请重新报送该表格。",
+    "file.not_spreadsheet": "请用 Excel 或 WPS 打开下发的表格，另存为“Excel 工作簿(*.xlsx)”后重新报送。",
+    "file.encrypted": "请取消文件的打开密码（在“用密码进行加密”中清空密码），" + _RESEND + "。",
+    "file.corrupt": "文件已损坏：" + _REFILL,
+    "file.too_large": "请删除粘贴进表格的图片、多余的工作表或大量空行；仍过大的，" + _REFILL,
+    "file.zip_bomb": "文件内容异常（可能经其他软件转换）：" + _REFILL,
+    "file.not_regular": "报送的不是文件本身：请报送填写好的 .xlsx 表格文件。",
+    "file.xml_unsafe": "文件含有不安全的内容：" + _REFILL,
+    "file.strict_ooxml": "请在 Excel 中“另存为”，保存类型选“Excel 工作簿(*.xlsx)”（不要选“Strict Open XML "
+                         "电子表格”），重新报送。",
+    "file.too_complex": "表格中插入了过多的行列或合并单元格：" + _REFILL,
+    "file.timeout": "文件无法在限定时间内读取：" + _REFILL + "仍有问题的，请联系收表单位。",
+    "file.out_of_memory": "文件无法在限定内存内读取：" + _REFILL + "仍有问题的，请联系收表单位。",
+    "file.macro": "宏不会运行，不影响读取；建议另存为不含宏的“Excel 工作簿(*.xlsx)”后报送。",
+    "file.xls": "另存为 .xls 后无法核对公式：请在下发的 .xlsx 上填写，以 .xlsx 格式重新报送。",
+    "file.lock_file": "这是 Office 打开文件时产生的临时文件，不是报表：不要报送此类文件，无需处理。",
+    "file.not_return": "此文件不是报回的表格，已跳过：如它是要报送的表格，请在下发的 .xlsx 上填写后报送；"
+                       "否则无需处理。",
+    "file.special": "这不是普通文件，已跳过：请报送 .xlsx 表格文件本身。",
+    "file.link_outside": "这是指向其他位置的链接（快捷方式），已跳过：请报送表格文件本身。",
+    "file.link_broken": "链接指向的文件不存在：请报送表格文件本身。",
+    "file.same_file": "同一文件经链接出现两次，只读取一次：无需处理。",
+    "file.changed": "收集时文件正被改动：请确认报送的是保存好的最终版本；下次收集时会重新读取。",
+    "meta.missing": "这不是下发的表格（或内容被复制到了新工作簿）：" + _REFILL,
+    "meta.damaged": "表格的隐藏记录被破坏：" + _REFILL + "不要删除或改动隐藏的工作表。",
+    "meta.unknown_template": "请确认填写的是本次下发的表格；是的，请联系收表单位。",
+    "meta.other_version": "表格是较早版本的表式，已按本机最新版的规则计算：请核对得分；收表单位另有通知的，"
+                          "按通知办理。",
+    "meta.version_missing": "请确认填写的是本次下发的表格；是的，请联系收表单位。",
+    "meta.template_changed": "表式文件在收表单位处有改动，" + _OFFICE_SIDE,
+    "meta.incompatible": "请在本次下发的表格上重新填写，" + _RESEND + "。",
+    "meta.wrong_year": "这是其他年度的表格：请在本年度下发的表格上填写，" + _RESEND + "。",
+    "meta.unsigned": "无法确认预填数据未被改动：" + _REFILL,
+    "meta.no_key": "收表单位未核验签名，" + _OFFICE_SIDE,
+    "meta.signature_missing": "表格的签名被清空：" + _REFILL + "不要把内容复制到其他工作簿。",
+    "meta.bad_signature": "表格的签发记录被改动，或不是下发给本项目的表格：" + _REFILL,
+    "meta.issued_changed": "预填的内容不能修改：请改回「应为」所列的下发值，" + _RESEND
+                           + "；预算或目标确有调整的，请附调整依据另行说明。",
+    "meta.copied": "表内的单位或项目与表格的签发记录不一致（可能用了其他单位或项目的表格）：" + _REFILL,
+    "meta.layout_changed": "不要插入或删除行列：请把已填的内容复制到下发原表格的对应单元格，" + _RESEND + "。",
+    "meta.visible": "隐藏的 _meta 工作表被取消隐藏：请不要改动其中的内容，使用下发的原表格报送。",
+    "form.hidden_lines": "请取消隐藏（选中相邻的行或列 → 右键 → 取消隐藏），核对其中的内容，" + _RESEND + "。",
+    "form.spare_hidden": "选中该行上下两行 → 右键 → 取消隐藏，使已填写的备用指标行显示出来，" + _RESEND + "。",
+    "form.check_changed": "校验公式不应删除或改动：" + _REFILL,
+    "manifest.unmatched": "这不是本次下发的表格：" + _REFILL,
+    "manifest.digest_mismatch": "预填的预算、目标或分值被改动：" + _REFILL + "不要修改预填内容。",
+    "manifest.no_ids": "收表单位的下发清单是旧版，" + _OFFICE_SIDE,
+    "value.required": "请在「单元格」所指的位置填写该项（有下拉列表的从列表中选择），" + _RESEND + "。",
+    "value.not_number": "请在该单元格只填数字（不带单位、文字或空格，如 1488.78），" + _RESEND + "。",
+    "value.text_number": "该单元格是文本，表内公式不计算它：请删去逗号、单位和空格，重新输入纯数字"
+                         "（如 12579.31），" + _RESEND + "。",
+    "value.ambiguous": "填写的单位与计量单位不一致：请按计量单位换算后只填数字，" + _RESEND + "。",
+    "value.error": "单元格是错误值（如 #DIV/0!、#REF!）：请改为正确的数字或文字，不要粘贴公式，" + _RESEND + "。",
+    "value.implausible": "请核对该数值：属录入错误的（如多打一位、把 95% 填成 0.95），请改正后重新报送；"
+                         "数值无误的，无需修改，请说明原因。",
+    "value.choice": "请从下拉列表中选择（不要手工输入其他文字），" + _RESEND + "。",
+    "value.recommended": "建议填写该项（不影响计分），补充后随表报送。",
+    "calc.formula_overwritten": "该单元格原为公式（自动计算），被改成了数字：" + _REFILL + "不要覆盖公式。",
+    "calc.stale": "表内数字尚未按最新内容重算：请按 Ctrl+Alt+F9（WPS：公式 → 重算工作簿）重新计算，"
+                  + _RESEND + "。",
+    "score.deviation": "这是按规则的偏离扣分，无需修改；偏离有合理原因的，请在偏差原因分析中说明。",
+    "score.capped": "这是按预算执行率封顶的计分规则，无需修改。",
+    "calc.as_shown": "表内显示的数与按所填内容计算的数不一致，多由同一项目的其他错误引起（如数字填成了文本）："
+                     "先改正那些错误，表内数字会随之更新，" + _RESEND + "。",
+    "calc.formula_changed": "公式被改动：" + _REFILL + "不要取消保护或修改公式。",
+    "target.changed": "下发后绩效目标有调整：请按现行绩效目标核对该指标，以收表单位的通知为准。",
+    "target.untrusted": "表内绩效目标与下达的不一致：请按下达的绩效目标改回「应为」所列的值，" + _REFILL,
+    "check.score_over_weight": "得分不能超过分值：请按评分标准重新打分（不超过「应为」所列分值），" + _RESEND + "。",
+    "check.tier_band": "得分应在所选档次的分数区间内：请调整档次或得分使二者一致，" + _RESEND + "。",
+    "check.reason_missing": "得分低于分值时必须说明原因：请在该指标的“偏差原因分析及改进措施”栏填写原因和"
+                            "改进措施，" + _RESEND + "。",
+    "check.over_execution": "全年执行数不能大于全年预算数：请按实际支出（以决算为准）核对执行数，改正后重新报送；"
+                            "确有超支的，请说明原因。",
+    "check.fund_parts": "各资金来源之和应等于年度资金总额：请核对各来源的金额，改正后重新报送。",
+    "check.fund_sum": "合计应等于其组成部分之和：请核对各组成部分的金额，改正后重新报送。",
+    "check.weights_total": "执行率与各指标分值合计应为 100：请核对分值（预填的分值不要修改），改正后重新报送。",
+    "check.group_weights": "三级指标分值之和应等于所属一级指标的分值：请调整三级指标分值，改正后重新报送。",
+    "check.quest_count": "问卷份数应为不小于 0 的整数：请改正后重新报送。",
+    "check.quest_answers": "各选项份数之和应等于有效问卷份数：请核对各选项份数，改正后重新报送。",
+    "check.quest_valid": "有效问卷份数应为大于 0 的整数：请填写实际收回的有效问卷份数，改正后重新报送。",
+    "list.row": "预算清单中的这一行有误，" + _OFFICE_SIDE,
+    "list.unit_name_differs": "预算清单中单位名称写法不一，" + _OFFICE_SIDE,
+    "list.money_unit": "预算清单的金额单位已换算，" + _OFFICE_SIDE,
+    "list.column": "预算清单中有未识别的列，" + _OFFICE_SIDE,
+    "targets.row": "绩效目标文件中的这一行有误，" + _OFFICE_SIDE,
+    "source.total_mismatch": "预算 / 决算导出表中的合计有误，" + _OFFICE_SIDE,
+    "source.identity": "决算导出表中的数不平衡，" + _OFFICE_SIDE,
+    "source.bad_value": "预算 / 决算导出表中有无法识别的金额，" + _OFFICE_SIDE,
+    "source.missing_code": "预算 / 决算导出表中缺少编码，" + _OFFICE_SIDE,
+    "source.duplicate": "预算 / 决算导出表中编码重复，" + _OFFICE_SIDE,
+    "source.unknown_column": "预算 / 决算导出表中有未识别的列，" + _OFFICE_SIDE,
+    "source.unit_assumed": "预算 / 决算导出表未注明金额单位，" + _OFFICE_SIDE,
+    "return.missing": "该项目尚未报送：请在下发的表格上填写，按期报送（见「催报」表）。",
+    "return.unknown": "报送的表格不在本次预算清单中：请核对项目编码和名称；是本次应报项目的，" + _REFILL,
+    "return.duplicate": "同一项目报送了多份，已采用较新的一份：请确认采用的是最终版本，无误的无需处理。",
+    "return.newer_not_used": "较新的一份无法核验，未采用：请在下发的 .xlsx 上修改，" + _RESEND + "。",
+    "return.matched_by_name": "表内项目编码与清单不同，已按单位和项目名称对应：请核对项目编码，不要修改预填的编码。",
+    "rules.broken": "收表单位的审核规则无法执行，" + _OFFICE_SIDE,
+    "budget.fund": "资金表中预填的金额应与预算清单一致：请改回「应为」所列的金额，" + _RESEND
+                   + "；预算确有调整的，请附调整文件说明。",
+    "final.spent": "全年执行数应与决算本年支出一致：请按决算数核对并改正全年执行数（「应为」是决算数），"
+                   "重新报送；口径确有不同的，请书面说明原因。",
+    "final.not_found": "决算中找不到该项目：请核对项目编码和名称是否与决算一致；决算漏列的，请联系收表单位。",
+    "final.dept.project": "项目支出全年执行数应与项目支出决算一致：请按决算数核对并改正，口径不同的请书面说明原因。",
+    "final.dept.not_found": "决算中找不到本单位的项目：请核对单位编码；决算漏列的，请联系收表单位。",
+    "indicator.full_marks_missed": "未达到年度指标值的指标不能得满分：请按实际完成情况和评分标准重新打分，"
+                                   "填写偏差原因，" + _RESEND + "。",
+    **{code: "收表单位的输入文件无法使用，" + _OFFICE_SIDE for code in TABLE if code.startswith("input.")},
 }
