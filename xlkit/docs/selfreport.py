@@ -54,9 +54,9 @@ SECTIONS = {
 }
 INDICATOR_HEAD = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
                   "偏差原因")
-INDICATOR_WIDTHS = (1.6, 1.9, 2.6, 1.9, 1.9, 1.1, 1.8, 2.8)
+INDICATOR_WIDTHS = (1.6, 1.6, 2.4, 1.7, 1.7, 1.1, 2.4, 3.1)  # 15.6 cm: the text width
 SCORE_HEAD = ("一级指标", "二级指标", "三级指标", "分值", "得分")
-SCORE_WIDTHS = (2.6, 3.0, 5.4, 1.6, 3.0)
+SCORE_WIDTHS = (2.4, 3.0, 5.2, 2.0, 3.0)
 
 _TABLES = {  # table → the columns a report reads
     "funds": ("row", "row_label", "column", "column_label", "amount"),
@@ -520,6 +520,7 @@ class SelfReport:
         filled = [f"{label}：{p.get(key)}" for label, key in (("填报人", "filled_by"),
                                                             ("联系电话", "phone"))
                   if not w.blank(p.get(key))]
+        w.paragraph(doc)  # a blank line before the signature
         if filled:
             w.paragraph(doc, "　".join(filled), style="Remark")
         w.paragraph(doc, self.unit_name, align="right")
