@@ -289,7 +289,7 @@ def test_printed_through_libreoffice(demo, written, libreoffice: str, tmp_path: 
     (pdf,) = to_pdf([written[1] / ANALYSIS_FILE], tmp_path)
     width, height = page_size(pdf)
     assert (round(width), round(height)) == (595, 842)  # A4 portrait
-    text = squeeze("\n".join(pages(pdf)))
+    text = squeeze("\n".join(pages(pdf, layout=False)))  # a wrapped cell reads whole
     s = result.summary()
     units, _ = rw.unit_lines(result)
     total = rw.total_line(units)
@@ -303,3 +303,17 @@ def test_printed_through_libreoffice(demo, written, libreoffice: str, tmp_path: 
         assert leak not in text, leak
     if os.environ.get("XLKIT_PRINT_PNG"):
         to_png(pdf, Path(os.environ["XLKIT_PRINT_PNG"]), dpi=60)
+
+
+def test_through_write_documents(demo, tmp_path: Path) -> None:
+    from xlkit.docs import write_documents
+    from xlkit.docs.common import INDEX_FILE
+
+    started, done = [], []
+    written = write_documents(demo[0], tmp_path, kinds=("analysis",),
+                              progress=done.append, on_kind=lambda k, n: started.append((k, n)))
+    assert [w.path for w in written] == [tmp_path / ANALYSIS_FILE]
+    assert started == [("analysis", 1)] and done == [1]
+    ws = openpyxl.load_workbook(tmp_path / INDEX_FILE, read_only=True).active
+    assert [tuple(v or None for v in r[1:]) for r in ws.iter_rows(min_row=2, values_only=True)
+            ] == [("汇总分析报告", None, None, None, None, ANALYSIS_FILE, None)]

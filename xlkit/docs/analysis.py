@@ -44,8 +44,8 @@ from xlkit.report.workbook import (
 from xlkit.round.result import MISSING_COLUMNS, RoundResult
 
 UNIT_HEAD = ("单位", "应报", "已报", "平均总分", "Σ全年预算数", "Σ全年执行数", "执行率")
-UNIT_WIDTHS = (4.8, 1.2, 1.2, 1.6, 2.5, 2.5, 1.8)
-MISSING_WIDTHS = (1.7, 3.5, 2.7, 3.7, 1.5, 2.5)
+UNIT_WIDTHS = (4.5, 1.2, 1.2, 1.9, 2.5, 2.5, 1.8)
+MISSING_WIDTHS = (1.9, 3.1, 3.1, 3.3, 1.5, 2.7)
 RATE_TITLE = "各单位执行率（Σ全年执行数 ÷ Σ全年预算数）"
 NEXT_STEPS = ("结合本年度评价结果和存在的问题，写明下一步工作安排（督促整改、评价结果应用、"
               "完善预算管理等）")
