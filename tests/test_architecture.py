@@ -18,7 +18,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "inputs": set(),
     # the round's result (result.py: plain data, no logic) is what the report shows
     "report": {"read", "round.result"},
-    "round": {"read", "inputs", "report"},
+    "round": {"read", "inputs", "report", "docs"},
     # the documents read the round's result and share the report's figures (one source)
     "docs": {"read", "round.result", "report"},
 }

@@ -667,9 +667,12 @@ FAIL_ON = {"错误": ("错误",), "提示": ("错误", "提示"), "never": ()}
               help="出现何种级别的问题时以退出码 1 结束")
 @click.option("--engine", type=click.Choice(["fast", "openpyxl"]), default="fast",
               show_default=True, help="读取方式：fast（直接解析 XML）或 openpyxl（核对用）")
+@click.option("--docs", "docs", type=click.Path(path_type=Path),
+              help="同时写出文书的目录：各单位的反馈（退回意见、催报）、各项目的自评报告初稿、"
+                   "汇总分析报告和文书索引（须在收件目录之外）")
 def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref, money_unit,
             final_money_unit, mapping, manifest, key_file, year, jobs, fmt, fail_on,
-            engine) -> None:
+            engine, docs) -> None:
     """收集一个文件夹中报回的工作簿，与预算清单、决算核对，写出报告。
 
     退出码：0 完成；1 有错误（见 --fail-on）；2 输入（收件目录、清单、决算、规则）无法使用，
@@ -689,6 +692,16 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
                                 show_pos=True)
         bar.__enter__()
 
+    def start_docs(kind, n):
+        nonlocal bar
+        from xlkit.docs import KIND_NAMES
+
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        bar = click.progressbar(length=max(n, 1), label=f"写出{KIND_NAMES[kind]} {n} 份",
+                                file=sys.stderr, show_pos=True)
+        bar.__enter__()
+
     try:
         outcome = collecting.collect(
             inbox, list_path, report, finals=finals, targets=targets, rules_path=rules_path,
@@ -696,7 +709,9 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
             final_money_unit=final_money_unit, mapping=mapping, manifest=manifest, jobs=jobs,
             engine=engine,
             on_start=start,
-            on_result=lambda r: bar.update(1) if bar else None)
+            on_result=lambda r: bar.update(1) if bar else None,
+            documents=docs, on_documents=start_docs,
+            on_document=lambda n: bar.update(n) if bar else None)
     except InputError as exc:
         _unusable(exc)
     except OSError as exc:
@@ -709,14 +724,37 @@ def collect(inbox, list_path, finals, targets, rules_path, report, db, spec_ref,
         click.echo(json.dumps({"summary": summary, "report": str(outcome.report),
                                "ledger": str(outcome.db), "read_now": outcome.read_now,
                                "reused": outcome.reused, "unchanged": outcome.unchanged,
-                               "notes": outcome.input_notes},
+                               "notes": outcome.input_notes,
+                               "documents": _documents_json(outcome.documents)},
                               ensure_ascii=False, indent=2))
     else:
         for note in outcome.input_notes:
             click.echo(f"  清单提示：{note}", err=True)
         _print_summary(summary, outcome)
+        _print_documents(outcome.documents, docs)
     severities = FAIL_ON[fail_on]
     sys.exit(EXIT_ROWS if any(summary[s] for s in severities) else EXIT_OK)
+
+
+def _documents_json(written) -> list[dict]:
+    return [{"kind": w.kind, "path": None if w.path is None else str(w.path),
+             "unit_code": w.unit_code, "project_code": w.project_code, "note": w.note}
+            for w in written]
+
+
+def _print_documents(written, folder) -> None:
+    """One line: how many of each kind were written, and where the index is."""
+    if folder is None:
+        return
+    from xlkit.docs import KIND_NAMES, KINDS
+    from xlkit.docs.common import INDEX_FILE
+
+    counts = [f"{KIND_NAMES[k]} {sum(1 for w in written if w.kind == k and w.path)} 份"
+              for k in KINDS]
+    passed = sum(1 for w in written if w.kind == "feedback" and w.path is None)
+    click.echo(f"文书：{display_path(folder)}（{'，'.join(counts)}"
+               + (f"；{passed} 个单位无需反馈" if passed else "")
+               + f"；索引 {INDEX_FILE}）")
 
 
 def _check_inbox(inbox: Path) -> None:
@@ -811,8 +849,8 @@ def status(db, fmt) -> None:
 @click.argument("folder", required=False, default="xlkit-demo", type=click.Path(path_type=Path))
 @JOBS_OPTION
 def demo(folder, jobs) -> None:
-    """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告。"""
-    from xlkit.demo import run_demo
+    """用自带的示例走完一轮：下发、按示例单位填报、收集、与决算核对、写出报告和文书。"""
+    from xlkit.demo import DOCS, run_demo
 
     _check_out_dir(folder, "示例目录")
     try:
@@ -821,6 +859,7 @@ def demo(folder, jobs) -> None:
         _fail(cannot_write(exc, folder))
     click.echo(f"示例一轮已完成：下发 {folder / 'issued'}，报回 {folder / 'returns'}")
     _print_summary(outcome.summary, outcome)
+    _print_documents(outcome.documents, folder / DOCS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,8 @@
 
 Issues the sample list (samples/预算清单.xlsx + 绩效目标.xlsx), fills the workbooks as the
 seed units did (samples/make_returns.py, with the seeds' real inconsistencies), collects
-and reconciles them against the sample 决算, and writes the report.
+and reconciles them against the sample 决算, and writes the report and the documents
+(文书: feedback per unit, a draft 自评报告 per project, the 汇总分析报告).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from xlkit.inputs.budget_list import read_list, read_targets
 from xlkit.round.collect import CollectOutcome, collect
 
 YEAR = 2023
+DOCS = "文书"  # the documents' folder in the demo's folder, beside 报告.xlsx
 
 
 def samples_dir() -> Path:
@@ -49,4 +51,4 @@ def run_demo(folder: str | Path, jobs: int | None = None) -> CollectOutcome:
     return collect(folder / "returns", samples / "预算清单.xlsx", report,
                    finals=[samples / "决算_项目支出.xlsx", samples / "决算_收入支出决算表.xlsx"],
                    targets=samples / "绩效目标.xlsx", key=key, year=YEAR, jobs=jobs,
-                   db=folder / "台账.sqlite")
+                   db=folder / "台账.sqlite", documents=folder / DOCS)

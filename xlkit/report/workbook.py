@@ -576,6 +576,17 @@ def unit_lines(result: RoundResult) -> tuple[list[UnitLine], UnitLine | None]:
     return sorted(units.values(), key=lambda u: u.code or ""), unknown
 
 
+def total_line(units: Sequence[UnitLine]) -> UnitLine:
+    """合计 of the by-unit table: the units' counts, scores and amounts summed (执行率 =
+    Σ全年执行数 ÷ Σ全年预算数 over every unit); errors and hints are the units' own."""
+    return UnitLine(None, "合计", returned=sum(u.returned for u in units),
+                    missing=sum(u.missing for u in units),
+                    errors=sum(u.errors for u in units), hints=sum(u.hints for u in units),
+                    scores=[s for u in units for s in u.scores],
+                    budget=sum(u.budget for u in units),
+                    executed=sum(u.executed for u in units), rated=sum(u.rated for u in units))
+
+
 def mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -732,15 +743,22 @@ def write_collection(ws: Worksheet, styles: Styles, row: int, summary: dict[str,
 
 def write_score_stats(ws: Worksheet, styles: Styles, row: int, projects: pd.DataFrame) -> int:
     """平均总分 and 中位数; returns the next free row."""
-    scores = pd.to_numeric(pd.Series(column_values(projects, "total_score"), dtype=object),
-                           errors="coerce").dropna()
-    rows = [("平均总分", scores.mean() if len(scores) else None),
-            ("总分中位数", scores.median() if len(scores) else None)]
+    average, median, scored = score_stats(projects)
+    rows = [("平均总分", average), ("总分中位数", median)]
     block = write_block(ws, styles, row, "总分", ["项目", "数值"], rows,
                         [styles.text, styles.number])
     ws.write_string(block.last + 1, 0, "已评分项目数", styles.text)
-    ws.write_number(block.last + 1, 1, len(scores), styles.count)
+    ws.write_number(block.last + 1, 1, scored, styles.count)
     return block.next_row + 1
+
+
+def score_stats(projects: pd.DataFrame) -> tuple[float | None, float | None, int]:
+    """平均总分, 总分中位数 (None without scores) and how many projects have a 总分."""
+    scores = pd.to_numeric(pd.Series(column_values(projects, "total_score"), dtype=object),
+                           errors="coerce").dropna()
+    if not len(scores):
+        return None, None, 0
+    return float(scores.mean()), float(scores.median()), len(scores)
 
 
 def write_top_rules(ws: Worksheet, styles: Styles, row: int,
@@ -814,14 +832,11 @@ def unit_row(unit: UnitLine) -> list[Any]:
 def write_units_total(ws: Worksheet, styles: Styles, row: int, units: Sequence[UnitLine],
                       unknown: UnitLine | None) -> None:
     everyone = [*units, *([unknown] if unknown else [])]
-    total = UnitLine(None, budget=sum(u.budget for u in units),
-                     executed=sum(u.executed for u in units), rated=sum(u.rated for u in units))
-    values = ["合计", None, *(sum(getattr(u, a) for u in units) for a in (
-        "expected", "returned", "missing")),
+    total = total_line(units)
+    values = ["合计", None, total.expected, total.returned, total.missing,
               *(sum(getattr(u, a) for u in everyone) for a in ("errors", "hints")),
-              mean([s for u in units for s in u.scores]),
-              total.budget if total.rated else None, total.executed if total.rated else None,
-              total.rate]
+              mean(total.scores), total.budget if total.rated else None,
+              total.executed if total.rated else None, total.rate]
     formats = [styles.total_text, styles.total_text, *[styles.total_count] * 5,
                styles.total_number, styles.total_money, styles.total_money,
                styles.total_percent]

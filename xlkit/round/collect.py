@@ -48,6 +48,8 @@ class CollectOutcome:
     input_notes: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     unchanged: bool = False
+    #: what ``documents=`` wrote (xlkit.docs.Written), the index last
+    documents: list[Any] = field(default_factory=list)
 
 
 def default_db(report: Path) -> Path:
@@ -62,7 +64,10 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
             mapping: str | Path | None = None, manifest: str | Path | None = None,
             jobs: int | None = None, limits: Limits = DEFAULT_LIMITS, engine: str = "fast",
             on_start: Callable[[int], None] | None = None,
-            on_result: Callable[[ReadResult], None] | None = None) -> CollectOutcome:
+            on_result: Callable[[ReadResult], None] | None = None,
+            documents: str | Path | None = None,
+            on_documents: Callable[[str, int], None] | None = None,
+            on_document: Callable[[int], None] | None = None) -> CollectOutcome:
     from xlkit.inputs.manifest import MANIFEST_NAME
     from xlkit.report.workbook import write_report
 
@@ -79,6 +84,11 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise InputError("input.inbox", f"收件目录 {inbox} 不存在", file=str(inbox))
+    if documents is not None and Path(os.path.realpath(documents)).is_relative_to(
+            os.path.realpath(inbox)):
+        # next round they would be entries of the inbox, and 反馈 workbooks look like returns
+        raise InputError("input.inbox", f"文书目录 {documents} 在收件目录 {inbox} 之内，"
+                         "请写到收件目录之外", file=str(documents))
     for p in (list_path, *finals, targets, rules_path, mapping, manifest):
         if p is not None and not Path(p).is_file():
             raise InputError("input.inbox", f"找不到文件 {p}", file=str(p))
@@ -91,7 +101,9 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
         reused, todo = ledger.plan(files, context)
         present = sorted([str(p) for p in files] + [r.path for r in skipped])
         last = ledger.last_run()
-        if not todo and last and report.exists() and last["report"] == str(report) and \
+        # documents are written from the round's result: asked for, the round is worked out
+        if documents is None and not todo and last and report.exists() and \
+                last["report"] == str(report) and \
                 last["fingerprint"] == _run_fingerprint(inputs, ledger, present, report):
             # nothing changed since the last run: its report stands
             return CollectOutcome(None, report, db_path, 0, len(reused), notes,
@@ -143,6 +155,8 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                            year=year, spec=spec)
         result.inbox = str(inbox)
         write_report(report, result)
+        written = [] if documents is None else _documents(result, documents, jobs, on_documents,
+                                                          on_document)
         files_table = result.tables.files  # two columns, not 13 per row
         superseded = {path: by for path, by in zip(plain(files_table["path"]),
                                                     plain(files_table["superseded_by"]),
@@ -155,7 +169,16 @@ def collect(inbox: str | Path, list_path: str | Path, report: str | Path, *,
                            for r in listed.rows], str(inbox), str(report), summary, started,
                           _run_fingerprint(inputs, ledger, present, report))
     return CollectOutcome(result, report, db_path, len(todo), len(reused), notes,
-                          summary=summary)
+                          summary=summary, documents=written)
+
+
+def _documents(result: RoundResult, out: str | Path, jobs: int | None,
+               on_kind: Callable[[str, int], None] | None,
+               progress: Callable[[int], None] | None) -> list[Any]:
+    """The round's documents (xlkit.docs): feedback, draft 自评报告, 汇总分析报告."""
+    from xlkit.docs import write_documents
+
+    return write_documents(result, out, jobs=jobs, progress=progress, on_kind=on_kind)
 
 
 @dataclass
