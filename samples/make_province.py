@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from xlkit.samples import make_samples as ms
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.core.layout import defined_name
 from xlkit.core.meta import load_key
 from xlkit.core.spec import load_spec
 
@@ -120,13 +120,7 @@ def filled_values(layout) -> dict[str, Any]:
 
 def fill(src: Path, dst: Path, values: Mapping[str, Any]) -> None:
     """Type ``values`` into the workbook through its defined names, as a unit would."""
-    wb = openpyxl.load_workbook(src)
-    for fld, v in values.items():
-        dn = wb.defined_names[defined_name(fld)]
-        sheet, addr = dn.attr_text.split("!")
-        wb[sheet.strip("'")][addr.replace("$", "")].value = v
-    wb.properties.lastModifiedBy = "xlkit samples"
-    wb.save(dst)
+    ms.type_by_names(src, dst, dict(values))
 
 
 def write_list(path: Path) -> None:

@@ -29,7 +29,6 @@ import openpyxl
 from xlkit.samples import make_samples as ms
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.core.layout import defined_name
 from xlkit.core.meta import load_key
 from xlkit.core.spec import Spec, load_spec
 
@@ -141,13 +140,7 @@ def filled_values(spec: Spec, scores: Mapping[str, Any], executed: Mapping[str, 
 
 def fill(src: Path, dst: Path, values: Mapping[str, Any]) -> None:
     """Type ``values`` into the workbook through its defined names, as a unit would."""
-    wb = openpyxl.load_workbook(src)
-    for fld, v in values.items():
-        dn = wb.defined_names[defined_name(fld)]
-        sheet, addr = dn.attr_text.split("!")
-        wb[sheet.strip("'")][addr.replace("$", "")].value = v
-    wb.properties.lastModifiedBy = "xlkit samples"
-    ms.save_reproducibly(wb, dst)
+    ms.type_by_names(src, dst, dict(values))
 
 
 def write_list(path: Path) -> None:

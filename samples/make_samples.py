@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -486,6 +486,20 @@ def _repack(data: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, src.read(info.filename))
     return out.getvalue()
+
+
+def type_by_names(src: Path, dst: Path, values: dict) -> None:
+    """Type ``values`` (field → value) into the workbook ``src`` through its defined names,
+    as a unit would, and save it as ``dst`` (reproducibly)."""
+    from xlkit.core.layout import defined_name
+
+    wb = load_workbook(src)
+    for fld, v in values.items():
+        dn = wb.defined_names[defined_name(fld)]
+        sheet, addr = dn.attr_text.split("!")
+        wb[sheet.strip("'")][addr.replace("$", "")].value = v
+    wb.properties.lastModifiedBy = "xlkit samples"
+    save_reproducibly(wb, dst)
 
 
 def save_reproducibly(wb: Workbook, path: Path) -> None:
