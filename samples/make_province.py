@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +117,6 @@ def filled_values(layout) -> dict[str, Any]:
     return out
 
 
-def fill(src: Path, dst: Path, values: Mapping[str, Any]) -> None:
-    """Type ``values`` into the workbook through its defined names, as a unit would."""
-    ms.type_by_names(src, dst, dict(values))
-
-
 def write_list(path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -149,7 +143,7 @@ def main() -> Path:
     built = build_workbook(spec, issue(), targets(), key=load_key(KEY_FILE),
                            password=PASSWORD, created=CREATED)
     write_atomic(OUT / "issued" / name, built.data)
-    fill(OUT / "issued" / name, OUT / "returns" / name, filled_values(built.layout))
+    ms.type_by_names(OUT / "issued" / name, OUT / "returns" / name, filled_values(built.layout))
     return OUT / "returns" / name
 
 

@@ -138,11 +138,6 @@ def filled_values(spec: Spec, scores: Mapping[str, Any], executed: Mapping[str, 
     return out
 
 
-def fill(src: Path, dst: Path, values: Mapping[str, Any]) -> None:
-    """Type ``values`` into the workbook through its defined names, as a unit would."""
-    ms.type_by_names(src, dst, dict(values))
-
-
 def write_list(path: Path) -> None:
     """The unit-level list of the two units (dept-2020's columns)."""
     wb = openpyxl.Workbook()
@@ -172,7 +167,7 @@ def main() -> dict[str, Path]:
         built = build_workbook(spec, issue_of(unit, year), key=key, password=PASSWORD,
                                created=CREATED)
         write_atomic(OUT / "issued" / name, built.data)
-        fill(OUT / "issued" / name, OUT / "returns" / name,
+        ms.type_by_names(OUT / "issued" / name, OUT / "returns" / name,
              filled_values(spec, FILLS[spec_id], executed, unit["unit_code"]))
         out[spec_id] = OUT / "returns" / name
     return out

@@ -12,10 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+from xlkit.samples import make_samples as ms
 
 from xlkit.build import build_workbook, write_atomic
-from xlkit.core.layout import defined_name
 from xlkit.core.spec import load_spec
 
 HERE = Path(__file__).resolve().parent
@@ -53,13 +52,8 @@ def make(out: Path = OUT) -> tuple[Path, Path]:
                            created=CREATED)
     issued = out / "已下发_寻甸县医疗保险中心.xlsx"
     write_atomic(issued, built.data)
-    wb = openpyxl.load_workbook(issued)
-    names = {n: d.attr_text.split("!") for n, d in wb.defined_names.items()}
-    for fld, value in seed_values().items():
-        sheet, addr = names[defined_name(fld)]
-        wb[sheet.strip("'")][addr.replace("$", "")] = value
     returned = out / "报回_寻甸县医疗保险中心.xlsx"
-    wb.save(returned)
+    ms.type_by_names(issued, returned, seed_values())
     return issued, returned
 
 

@@ -45,8 +45,8 @@ def returns(tmp_path_factory) -> dict[str, Path]:
         src, dst = tmp / f"{spec_id}.issued.xlsx", tmp / f"{spec_id}.xlsx"
         write_atomic(src, build_workbook(spec, mr.issue_of(unit, year), key=KEY,
                                          password="pw").data)
-        mr.fill(src, dst, mr.filled_values(spec, mr.FILLS[spec_id], executed,
-                                           unit["unit_code"]))
+        values = mr.filled_values(spec, mr.FILLS[spec_id], executed, unit["unit_code"])
+        mr.ms.type_by_names(src, dst, values)
         out[spec_id] = dst
     return out
 
