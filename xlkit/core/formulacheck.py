@@ -143,7 +143,7 @@ def _typical(lay: Layout) -> dict[str, Any]:
     """Inputs a unit would type: money 100 (执行数 75: 执行率 75 %), weights 5, scores 4.5,
     指标值 100 and 实际完成值 130, the tier 达成; indicator row i of direction i mod 4."""
     ex = lay.spec.funds.execution
-    executed = f"funds.{ex.row}.{ex.executed}" if ex else None
+    executed = ex.executed_field if ex else None
     out: dict[str, Any] = {}
     for c in lay.cells:
         if c.kind != "input" or not c.field:

@@ -748,8 +748,7 @@ def _funds(lay: Layout, issue) -> None:
                 for c0, c1 in ((w0, w1), (p0, p1), (s0, s1)):
                     _label(lay, r0 + 1 + k, c0, c1, "")
         lay.add(Cell(r, w0, "prefill", ex.weight, "exec.weight", r, w1, "weight"))
-        budget = Ref(f"funds.{ex.row}.{ex.budget}")
-        executed = Ref(f"funds.{ex.row}.{ex.executed}")
+        budget, executed = Ref(ex.budget_field), Ref(ex.executed_field)
         lay.add(Cell(r, p0, "formula", None, "exec.rate", r, p1, "percent",
                      rule=scoring.execution_rate_rule(budget, executed)))
         lay.add(Cell(r, s0, "formula", None, "exec.score", r, s1, "score",
@@ -771,7 +770,7 @@ def _funds_check(lay: Layout, head: int, last: int) -> None:
                  rule=site.rule()))
     rate = lay.fields.get("exec.rate")
     if rate is not None and f.execution is not None:  # 执行率 red when 执行数 > 预算数
-        over = f"funds.{f.execution.row}.{f.execution.executed}"
+        over = f.execution.executed_field
         for b in site.checks:
             if b.check.code == "check.over_execution" and b.field == over:
                 lay.highlights.append((rate, b.when))

@@ -84,6 +84,16 @@ class Execution:
     #: the 执行率 score's rule (kind ``execution``); None: 分值 × min(执行率, 1)
     rule: RuleSpec | None = None
 
+    @property
+    def budget_field(self) -> str:
+        """The field of the 执行率's budget cell (``funds.total.full_year``)."""
+        return f"funds.{self.row}.{self.budget}"
+
+    @property
+    def executed_field(self) -> str:
+        """The field of the 执行率's executed cell (``funds.total.executed``)."""
+        return f"funds.{self.row}.{self.executed}"
+
 
 @dataclass(frozen=True)
 class Funds:

@@ -1263,7 +1263,7 @@ def _execution_cells(funds: Any) -> tuple[str | None, str | None]:
     全年执行数 when the form has no 执行率 but those columns)."""
     ex = funds.execution
     if ex is not None:
-        return f"funds.{ex.row}.{ex.budget}", f"funds.{ex.row}.{ex.executed}"
+        return ex.budget_field, ex.executed_field
     top, cols = funds.rows[0].key, {c.key for c in funds.columns}
     return tuple(f"funds.{top}.{k}" if k in cols else None  # type: ignore[return-value]
                  for k in ("full_year", "executed"))
