@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from xlkit.round.collect import collect
+from docs_runs import collected, three_runs
+
 from xlkit.round.result import RoundResult
 
 
@@ -26,18 +25,12 @@ def measure(result: RoundResult, out: Path) -> dict[str, Any]:
     """Write the analysis report into ``out`` three times: seconds cold (matplotlib's import
     and the font's registration included) and warm, then the peak of Python allocations
     (MB, traced: slower, so not timed)."""
-    t0 = time.perf_counter()
-    from xlkit.docs.analysis import write_analysis
+    def write():
+        from xlkit.docs.analysis import write_analysis  # the first import is timed, cold
 
-    written = write_analysis(result, out)
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_analysis(result, out)
-    warm = time.perf_counter() - t0
-    tracemalloc.start()
-    write_analysis(result, out)
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
+        return write_analysis(result, out)
+
+    written, cold, warm, peak = three_runs(write)
     path = written[0].path
     return {"cold_s": cold, "warm_s": warm, "peak_mb": peak,
             "size_kb": path.stat().st_size / 1e3 if path else 0}
@@ -48,15 +41,8 @@ def main() -> None:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
-    c = args.corpus
-    key = (c / "key.txt").read_bytes().strip()
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        outcome = collect(c / "inbox", c / "预算清单.xlsx", Path(tmp) / "报告.xlsx",
-                          finals=[c / "决算_项目支出.xlsx"], key=key, year=2023, jobs=args.jobs)
-        result = outcome.result
-        print(f"collected {len(result.tables.projects)} returns in "
-              f"{time.perf_counter() - t0:.1f} s (not part of the figure)")
+        result = collected(args.corpus, Path(tmp), args.jobs)
         m = measure(result, Path(tmp) / "docs")
     s = result.summary()
     print(f"汇总分析报告: 应报 {s['应报']}, 已报 {s['已报']}, 未报 {s['未报']}; "

@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import tempfile
-import time
-import tracemalloc
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from docs_runs import collected, three_runs
 
-from xlkit.round.collect import collect
 from xlkit.round.result import RoundResult
 
 
@@ -33,16 +31,7 @@ def measure(result: RoundResult, out: Path) -> dict[str, Any]:
     under tracemalloc), files written and units passed."""
     from xlkit.docs.feedback import write_feedback
 
-    t0 = time.perf_counter()
-    written = write_feedback(result, out)
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_feedback(result, out)
-    second = time.perf_counter() - t0
-    tracemalloc.start()
-    write_feedback(result, out)
-    peak = tracemalloc.get_traced_memory()[1] / 1e6
-    tracemalloc.stop()
+    written, first, second, peak = three_runs(lambda: write_feedback(result, out))
     files = [w.path for w in written if w.path]
     return {"first_s": first, "second_s": second, "peak_mb": peak, "files": len(files),
             "passed": len(written) - len(files),
@@ -72,15 +61,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--units", type=int, default=0, help="spread the projects over N units")
     args = ap.parse_args()
-    c = args.corpus
-    key = (c / "key.txt").read_bytes().strip()
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        outcome = collect(c / "inbox", c / "预算清单.xlsx", Path(tmp) / "报告.xlsx",
-                          finals=[c / "决算_项目支出.xlsx"], key=key, year=2023, jobs=args.jobs)
-        result = outcome.result
-        print(f"collected {len(result.tables.projects)} returns in "
-              f"{time.perf_counter() - t0:.1f} s (not part of the figure)")
+        result = collected(args.corpus, Path(tmp), args.jobs)
         if args.units:
             result = spread(result, args.units)
         m = measure(result, Path(tmp) / "docs")
