@@ -113,3 +113,14 @@ def test_write_documents_kinds_and_progress(demo, tmp_path):
     assert sum(seen) == 1 and not (tmp_path / "only" / FEEDBACK_DIR).exists()
     with pytest.raises(ValueError):
         write_documents(result, tmp_path / "x", kinds=("letters",))
+
+
+def test_unique_file_names_count_up_and_ignore_case():
+    from xlkit.docs.common import unique_file_name
+
+    taken: set[str] = set()
+    names = [unique_file_name("P1", "项目", suffix=".docx", taken=taken),
+             unique_file_name("P1", "项目", suffix=".docx", taken=taken),
+             unique_file_name("p1", "项目", suffix=".docx", taken=taken),  # same on Windows
+             unique_file_name("P1", "项/目", suffix=".docx", taken=taken)]  # made safe: P1_项_目
+    assert names == ["P1_项目.docx", "P1_项目_2.docx", "p1_项目_3.docx", "P1_项_目.docx"]

@@ -51,6 +51,17 @@ def safe_file_name(*parts: str | None, suffix: str = "") -> str:
     return text[:MAX_NAME].rstrip(" .") + suffix
 
 
+def unique_file_name(*parts: str | None, suffix: str, taken: set[str]) -> str:
+    """:func:`safe_file_name`, with "_2", "_3" … added while the name is in ``taken``
+    (compared case-folded, as Windows and macOS compare names); the name is added to it."""
+    name, n = safe_file_name(*parts, suffix=suffix), 1
+    while name.casefold() in taken:
+        n += 1
+        name = safe_file_name(*parts, str(n), suffix=suffix)
+    taken.add(name.casefold())
+    return name
+
+
 INDEX_HEAD = ("序号", "文书", "单位编码", "单位名称", "项目编码", "项目名称", "文件", "说明")
 
 

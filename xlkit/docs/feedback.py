@@ -31,7 +31,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from xlkit.core.atomic import write_atomic
 from xlkit.core.spec import load_spec
-from xlkit.docs.common import FEEDBACK_DIR, OnStart, Progress, Written, safe_file_name
+from xlkit.docs.common import (
+    FEEDBACK_DIR,
+    OnStart,
+    Progress,
+    Written,
+    safe_file_name,
+    unique_file_name,
+)
 from xlkit.findings import ERROR, HINT, InputError
 from xlkit.findings.catalogue import OWN_RULE_REMEDY, REMEDIES
 from xlkit.report.workbook import (
@@ -191,15 +198,8 @@ def split_where(where: Any) -> tuple[str | None, str | None]:
 def unique_name(share: UnitShare, taken: set[str]) -> str:
     """``<单位编码>_<单位名称>_反馈.xlsx`` (the unknown unit's file by its own name), made
     unique should two units' names come out the same once made safe."""
-    if not share.known:
-        name = UNKNOWN_FILE
-    else:
-        name = safe_file_name(share.line.code, share.line.name, "反馈", suffix=".xlsx")
-    stem, n = name[:-len(".xlsx")], 2
-    while name.casefold() in taken:
-        name, n = f"{stem}_{n}.xlsx", n + 1
-    taken.add(name.casefold())
-    return name
+    parts = (UNKNOWN_NAME,) if not share.known else (share.line.code, share.line.name)
+    return unique_file_name(*parts, "反馈", suffix=".xlsx", taken=taken)
 
 
 def feedback_note(share: UnitShare) -> str:

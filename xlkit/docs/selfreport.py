@@ -28,7 +28,14 @@ from typing import Any
 import pandas as pd
 
 from xlkit.docs import wordlib as w
-from xlkit.docs.common import REPORTS_DIR, OnStart, Progress, Written, safe_file_name
+from xlkit.docs.common import (
+    REPORTS_DIR,
+    OnStart,
+    Progress,
+    Written,
+    safe_file_name,
+    unique_file_name,
+)
 from xlkit.docs.wordlib import Note, Part, placeholder
 from xlkit.read.tables import plain, records
 from xlkit.report.workbook import issue_sheet_frame, returned_projects
@@ -115,18 +122,15 @@ def prepare(result: RoundResult, out: Path) -> Context:
               for name, cols in _TABLES.items()}
     issues = issue_sheet_frame(result).assign(source=result.issues["file"])
     ctx = Context(projects, tables, Grouped(issues, "source", _ISSUE_COLUMNS), result.year)
-    used: set[Path] = set()
+    used: dict[Path, set[str]] = {}  # folder → the names taken in it
     for i, p in enumerate(projects):
         unit = is_unit_form(p)
         folder = out / REPORTS_DIR / safe_file_name(p["unit_code"], p["unit_name"])
         parts = (p["unit_code"], p["unit_name"]) if unit else (p["project_code"],
                                                                p["project_name"])
-        path = folder / safe_file_name(*parts, suffix=SUFFIX)
-        n = 1
-        while path in used:  # two returns that would share a name: the later gets _2 ...
-            n += 1
-            path = folder / safe_file_name(*parts, str(n), suffix=SUFFIX)
-        used.add(path)
+        # two returns that would share a name: the later gets _2 ...
+        path = folder / unique_file_name(*parts, suffix=SUFFIX,
+                                         taken=used.setdefault(folder, set()))
         ctx.jobs.append(Job(i, path, Written(KIND, path, p["unit_code"], p["unit_name"],
                                              None if unit else p["project_code"],
                                              None if unit else p["project_name"])))
