@@ -70,16 +70,6 @@ def rate_score_rule(weight: Expr, numerator: Expr, denominator: Expr) -> Expr:
     return execution_score_rule(weight, _ratio_guarded(numerator, denominator))
 
 
-def quantitative_rule(direction: str, target: Expr, actual: Expr, weight: Expr,
-                      reverse_rule: str = "ratio") -> Expr:
-    """The score of one quantitative indicator by today's default rules (all three inputs
-    numbers or not: "" when one is missing)."""
-    if direction not in ("≥", "≤", "="):
-        raise ValueError(f"unknown direction {direction!r}")
-    return score_expr(default_rules(reverse_rule)[direction], weight,
-                      indicator_inputs(target, actual, EMPTY))
-
-
 def indicator_score_rule(direction: Expr, target: Expr, actual: Expr, weight: Expr,
                          qualitative_score: Expr, reverse_rule: str = "ratio",
                          target_points: Expr | None = None,
