@@ -1286,8 +1286,7 @@ def _rubric_total(lay: Layout, cols: Mapping[str, tuple[int, int]]) -> None:
     s0, s1 = cols["score"]
     _label(lay, r, 0, w0 - 1, "总分", kind="head")
     _label(lay, r, w0, cols["weight"][1], sum(lay.spec.weights.values()))
-    lay.add(Cell(r, s0, "formula", None, "total", r, s1, "score",
-                 rule=scoring.total_rule(_score_parts(lay))))
+    lay.add(Cell(r, s0, "formula", None, "total", r, s1, "score", rule=total_score_rule(lay)))
     _label(lay, r + 1, 0, w0 - 1, f"等次（{grade_bands(lay.spec)}）", kind="head")
     _label(lay, r + 1, w0, cols["weight"][1], "")
     lay.add(Cell(r + 1, s0, "formula", None, "grade", r + 1, s1, "text",
